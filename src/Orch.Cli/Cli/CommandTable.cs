@@ -1,0 +1,46 @@
+using Orch.Cli.Commands.System;
+
+namespace Orch.Cli.Cli;
+
+/// <summary>Every command and its Docker-style top-level aliases (run = container run, images = image ls, …).</summary>
+internal static class CommandTable
+{
+    public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
+    [
+        (new VersionCommand(), ["version"]),
+    ];
+
+    public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0)
+        {
+            return (null, 0);
+        }
+        foreach (var (command, aliases) in All)
+        {
+            var parts = command.Name.Split(' ');
+            if (args.Count >= parts.Length && parts.Select((p, i) => p == args[i]).All(x => x))
+            {
+                return (command, parts.Length);
+            }
+        }
+        foreach (var (command, aliases) in All)
+        {
+            if (aliases.Contains(args[0]))
+            {
+                return (command, 1);
+            }
+        }
+        return (null, 0);
+    }
+
+    public static string Help()
+    {
+        var lines = new List<string> { "Usage:  orch [OPTIONS] COMMAND", "", "Options:", "  -H, --host string   Daemon socket to connect to (env ORCH_HOST)", "", "Commands:" };
+        foreach (var (command, _) in All.OrderBy(c => c.Command.Name, StringComparer.Ordinal))
+        {
+            lines.Add($"  {command.Name,-20} {command.Summary}");
+        }
+        return string.Join('\n', lines);
+    }
+}

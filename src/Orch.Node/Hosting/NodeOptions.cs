@@ -1,0 +1,78 @@
+namespace Orch.Node.Hosting;
+
+/// <summary>orchd's command line. Every path is configurable so several nodes can share one machine.</summary>
+public sealed class NodeOptions
+{
+    public const string DefaultSocket = "/run/orch/orchd.sock";
+
+    public string SocketPath { get; set; } = DefaultSocket;
+    public string DataRoot { get; set; } = "/var/lib/orch";
+    public string ExecRoot { get; set; } = "/run/orch";
+    public string? LogFile { get; set; }
+    public string LogLevel { get; set; } = "info";
+    /// <summary>Name of the node's bridge; tests give each daemon its own.</summary>
+    public string Bridge { get; set; } = "orch0";
+    /// <summary>Subnet of the bridge network, CIDR.</summary>
+    public string Subnet { get; set; } = "10.88.0.0/16";
+    /// <summary>Directory holding orch-launch (the native launcher); defaults to orchd's own directory.</summary>
+    public string? LauncherDir { get; set; }
+    public bool ShowHelp { get; set; }
+
+    public const string Usage = """
+        Usage: orchd [OPTIONS]
+
+        Options:
+          -H, --host unix:///PATH   socket to listen on (default unix:///run/orch/orchd.sock)
+              --data-root DIR       persistent state (default /var/lib/orch)
+              --exec-root DIR       runtime state (default /run/orch)
+              --bridge NAME         bridge interface for the default network (default orch0)
+              --subnet CIDR         subnet of the default network (default 10.88.0.0/16)
+              --log-file PATH       also write logs to PATH
+              --log-level LEVEL     debug|info|warn|error (default info)
+        """;
+
+    public static NodeOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new NodeOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+            string Value() => inline ?? (++i < args.Count ? args[i] : throw new ArgumentException($"flag needs an argument: {arg}"));
+            switch (arg)
+            {
+                case "-H" or "--host": o.SocketPath = ParseHost(Value()); break;
+                case "--data-root": o.DataRoot = Path.GetFullPath(Value()); break;
+                case "--exec-root": o.ExecRoot = Path.GetFullPath(Value()); break;
+                case "--bridge": o.Bridge = Value(); break;
+                case "--subnet": o.Subnet = Value(); break;
+                case "--log-file": o.LogFile = Path.GetFullPath(Value()); break;
+                case "--log-level": o.LogLevel = Value(); break;
+                case "--launcher-dir": o.LauncherDir = Path.GetFullPath(Value()); break;
+                case "-h" or "--help": o.ShowHelp = true; break;
+                default: throw new ArgumentException($"unknown flag: {arg}");
+            }
+        }
+        return o;
+    }
+
+    /// <summary>Accepts unix:///path or a bare absolute path.</summary>
+    public static string ParseHost(string host)
+    {
+        if (host.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            host = host["unix://".Length..];
+        }
+        if (!host.StartsWith('/'))
+        {
+            throw new ArgumentException($"unsupported host {host}: only unix:///absolute/path is supported");
+        }
+        return host;
+    }
+}

@@ -1,0 +1,43 @@
+using Orch.Node.Hosting;
+using Serilog;
+
+// orchd: one daemon per node. Parses flags, configures Serilog, runs OrchNode until SIGTERM/SIGINT.
+NodeOptions options;
+try
+{
+    options = NodeOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"orchd: {e.Message}");
+    return 125;
+}
+if (options.ShowHelp)
+{
+    Console.WriteLine(NodeOptions.Usage);
+    return 0;
+}
+
+Log.Logger = Logging.CreateLogger(options);
+try
+{
+    await using var node = new OrchNode(options, new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger));
+    using var stop = new CancellationTokenSource();
+    using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+        System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+    using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+        System.Runtime.InteropServices.PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+    await node.StartAsync(stop.Token);
+    try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
+    await node.StopAsync(CancellationToken.None);
+    return 0;
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    Log.Fatal(e, "orchd failed");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
