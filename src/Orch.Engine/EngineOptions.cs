@@ -15,6 +15,9 @@ public sealed class EngineOptions
     /// <summary>Subnet of the default network.</summary>
     public string Subnet { get; init; } = "10.88.0.0/16";
 
+    /// <summary>Parent of every container cgroup (relative to each hierarchy's root); unique per daemon in tests.</summary>
+    public string CgroupParent { get; init; } = "orch";
+
     /// <summary>Directory that holds the native launcher binary (orch-launch).</summary>
     public required string LauncherDir { get; init; }
 }

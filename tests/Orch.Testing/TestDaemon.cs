@@ -20,6 +20,7 @@ public sealed class TestDaemon : IAsyncDisposable
     public int Slot { get; }
     public string Bridge => $"orcht{Slot}";
     public string Subnet => $"10.199.{Slot}.0/24";
+    public string CgroupParent => $"orch-test-{Slot}";
     public int Pid => process?.Id ?? 0;
 
     private TestDaemon(int slot, FileStream slotLock)
@@ -51,7 +52,7 @@ public sealed class TestDaemon : IAsyncDisposable
         foreach (var a in new[]
                  {
                      "--host", "unix://" + Socket, "--data-root", DataRoot, "--exec-root", ExecRoot,
-                     "--bridge", Bridge, "--subnet", Subnet, "--log-file", LogFile, "--log-level", "debug",
+                     "--bridge", Bridge, "--subnet", Subnet, "--cgroup-parent", CgroupParent, "--log-file", LogFile, "--log-level", "debug",
                  })
         {
             psi.ArgumentList.Add(a);

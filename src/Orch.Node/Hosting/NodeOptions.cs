@@ -14,6 +14,8 @@ public sealed class NodeOptions
     public string Bridge { get; set; } = "orch0";
     /// <summary>Subnet of the bridge network, CIDR.</summary>
     public string Subnet { get; set; } = "10.88.0.0/16";
+    /// <summary>Parent cgroup of the containers (relative to each hierarchy root).</summary>
+    public string CgroupParent { get; set; } = "orch";
     /// <summary>Directory holding orch-launch (the native launcher); defaults to orchd's own directory.</summary>
     public string? LauncherDir { get; set; }
     public bool ShowHelp { get; set; }
@@ -27,6 +29,7 @@ public sealed class NodeOptions
               --exec-root DIR       runtime state (default /run/orch)
               --bridge NAME         bridge interface for the default network (default orch0)
               --subnet CIDR         subnet of the default network (default 10.88.0.0/16)
+              --cgroup-parent NAME  parent cgroup of containers (default orch)
               --log-file PATH       also write logs to PATH
               --log-level LEVEL     debug|info|warn|error (default info)
         """;
@@ -52,6 +55,7 @@ public sealed class NodeOptions
                 case "--exec-root": o.ExecRoot = Path.GetFullPath(Value()); break;
                 case "--bridge": o.Bridge = Value(); break;
                 case "--subnet": o.Subnet = Value(); break;
+                case "--cgroup-parent": o.CgroupParent = Value().Trim('/'); break;
                 case "--log-file": o.LogFile = Path.GetFullPath(Value()); break;
                 case "--log-level": o.LogLevel = Value(); break;
                 case "--launcher-dir": o.LauncherDir = Path.GetFullPath(Value()); break;
