@@ -1,3 +1,4 @@
+using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
 
 namespace Orch.Cli.Cli;
@@ -8,6 +9,12 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new ImportCommand(), ["import"]),
+        (new ListCommand(), ["images"]),
+        (new RemoveCommand(), ["rmi"]),
+        (new InspectCommand(), []),
+        (new TagCommand(), ["tag"]),
+        (new HistoryCommand(), ["history"]),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

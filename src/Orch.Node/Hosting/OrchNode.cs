@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orch.Engine;
+using Orch.Engine.Images;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -34,6 +37,19 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton(new EngineOptions
+        {
+            DataRoot = options.DataRoot,
+            ExecRoot = options.ExecRoot,
+            Bridge = options.Bridge,
+            Subnet = options.Subnet,
+            CgroupParent = options.CgroupParent,
+            LauncherDir = options.LauncherDir ?? AppContext.BaseDirectory,
+        });
+        builder.Services.AddSingleton<ImageStore>();
+        builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
+        // The runtime replaces this with its container list (rmi refuses an image a container uses).
+        builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -42,6 +58,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        // Open the image store now: it sweeps what a killed daemon left half-written.
+        _ = app.Services.GetRequiredService<ImageStore>();
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
