@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orch.Engine.Runtime.Cgroups;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -15,6 +16,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 {
     private readonly ILogger logger = loggerFactory.CreateLogger<OrchNode>();
     private WebApplication? app;
+    private ICgroupDriver? cgroups;
 
     public NodeOptions Options => options;
 
@@ -30,10 +32,15 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
             File.Delete(options.SocketPath);
         }
 
+        // Detected once, at start-up: a machine without usable cgroups fails here, not at the first `orch run`.
+        cgroups = CgroupDriver.Detect(options.CgroupParent);
+        LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(cgroups);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -54,6 +61,11 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             await app.StopAsync(ct);
         }
+        // Only when no container group is left (containers may keep running across a daemon restart).
+        if (cgroups is not null && cgroups.RemoveParent())
+        {
+            LogCgroupParentRemoved(options.CgroupParent);
+        }
         LogStopped();
     }
 
@@ -68,6 +80,12 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd listening on {Socket}, data root {DataRoot}, pid {Pid}")]
     private partial void LogStarted(string socket, string dataRoot, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cgroups v{Version}: {Layout}")]
+    private partial void LogCgroups(string version, string layout);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "removed empty cgroup parent {Parent}")]
+    private partial void LogCgroupParentRemoved(string parent);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd stopped")]
     private partial void LogStopped();
