@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Orch.Engine;
 using Orch.Engine.Images;
+using Orch.Engine.Runtime.Cgroups;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -18,6 +19,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 {
     private readonly ILogger logger = loggerFactory.CreateLogger<OrchNode>();
     private WebApplication? app;
+    private ICgroupDriver? cgroups;
 
     public NodeOptions Options => options;
 
@@ -32,6 +34,10 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             File.Delete(options.SocketPath);
         }
+
+        // Detected once, at start-up: a machine without usable cgroups fails here, not at the first `orch run`.
+        cgroups = CgroupDriver.Detect(options.CgroupParent);
+        LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -50,6 +56,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         // The runtime replaces this with its container list (rmi refuses an image a container uses).
         builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
+        builder.Services.AddSingleton(cgroups);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -72,6 +79,11 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             await app.StopAsync(ct);
         }
+        // Only when no container group is left (containers may keep running across a daemon restart).
+        if (cgroups is not null && cgroups.RemoveParent())
+        {
+            LogCgroupParentRemoved(options.CgroupParent);
+        }
         LogStopped();
     }
 
@@ -86,6 +98,12 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd listening on {Socket}, data root {DataRoot}, pid {Pid}")]
     private partial void LogStarted(string socket, string dataRoot, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cgroups v{Version}: {Layout}")]
+    private partial void LogCgroups(string version, string layout);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "removed empty cgroup parent {Parent}")]
+    private partial void LogCgroupParentRemoved(string parent);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd stopped")]
     private partial void LogStopped();
