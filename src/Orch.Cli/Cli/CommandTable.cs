@@ -8,6 +8,7 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new Commands.Network.LsCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

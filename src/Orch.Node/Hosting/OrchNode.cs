@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orch.Engine;
+using Orch.Engine.Network;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -34,6 +37,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton(EngineOptionsFrom(options));
+        builder.Services.AddSingleton<BridgeNetworkDriver>();
+        builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -42,6 +48,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        // Bridge, NAT and the DNAT rules of containers that outlived a previous daemon, before any request.
+        await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -53,9 +61,38 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         if (app is not null)
         {
             await app.StopAsync(ct);
+            await CleanUpNetworkAsync(app.Services.GetRequiredService<BridgeNetworkDriver>(), ct);
         }
         LogStopped();
     }
+
+    /// <summary>
+    /// The bridge and its rules normally outlive orchd because containers do. With --cleanup-on-exit (test
+    /// daemons) they are removed once no container holds a lease, so a finished test leaves nothing behind.
+    /// </summary>
+    private async Task CleanUpNetworkAsync(BridgeNetworkDriver network, CancellationToken ct)
+    {
+        if (!options.CleanupOnExit)
+        {
+            return;
+        }
+        if (!network.IsIdle)
+        {
+            LogNetworkKept(network.Bridge);
+            return;
+        }
+        await network.TeardownAsync(ct);
+    }
+
+    private static EngineOptions EngineOptionsFrom(NodeOptions o) => new()
+    {
+        DataRoot = o.DataRoot,
+        ExecRoot = o.ExecRoot,
+        Bridge = o.Bridge,
+        Subnet = o.Subnet,
+        CgroupParent = o.CgroupParent,
+        LauncherDir = o.LauncherDir ?? AppContext.BaseDirectory,
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -68,6 +105,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd listening on {Socket}, data root {DataRoot}, pid {Pid}")]
     private partial void LogStarted(string socket, string dataRoot, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "bridge {Bridge} kept at exit: containers still hold addresses on it")]
+    private partial void LogNetworkKept(string bridge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd stopped")]
     private partial void LogStopped();
