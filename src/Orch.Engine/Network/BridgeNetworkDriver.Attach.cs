@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Orch.Engine.Network.Netlink;
 
 namespace Orch.Engine.Network;
 
@@ -39,7 +40,7 @@ public sealed partial class BridgeNetworkDriver
             }
             catch
             {
-                await RemoveVethAsync(lease.HostInterface, CancellationToken.None);
+                RemoveVeth(lease.HostInterface);
                 if (previous is null)
                 {
                     leases.Remove(containerId);
@@ -62,24 +63,40 @@ public sealed partial class BridgeNetworkDriver
 
     private async Task CreateVethAsync(Lease lease, int pid, CancellationToken ct)
     {
-        var pidText = pid.ToString(CultureInfo.InvariantCulture);
-        var lines = new List<string>();
-        if (InterfaceExists(lease.HostInterface))
+        ct.ThrowIfCancellationRequested();
+        var bridgeIndex = InterfaceIndex(bridge);
+        var mac = Convert.FromHexString(lease.MacAddress.Replace(":", "", StringComparison.Ordinal));
+        using (var host = RtNetlink.Open())
         {
-            // Left from an earlier attach of the same container whose namespace still exists.
-            lines.Add($"link del {lease.HostInterface}");
+            if (InterfaceExists(lease.HostInterface))
+            {
+                // Left from an earlier attach of the same container whose namespace still exists.
+                host.DeleteLink(lease.HostInterface);
+            }
+            // The peer is born inside the container's namespace under its final name: no move, no rename.
+            host.CreateVeth(lease.HostInterface, bridgeIndex, "eth0", mac, pid);
         }
-        // The peer is born inside the container's namespace under its final name: no move, no rename.
-        lines.Add($"link add {lease.HostInterface} type veth peer name eth0 address {lease.MacAddress} netns {pidText}");
-        lines.Add($"link set {lease.HostInterface} master {bridge} up");
-        await HostCommand.IpBatchAsync(lines, ct);
-        await HostCommand.IpBatchInAsync(pid,
-        [
-            "link set lo up",
-            $"addr add {lease.IPAddress}/{subnet.PrefixLength.ToString(CultureInfo.InvariantCulture)} dev eth0",
-            "link set eth0 up",
-            $"route add default via {Gateway} dev eth0",
-        ], ct);
+        var address = Ipv4Subnet.ToUInt32(lease.IPAddress);
+        await NetnsThread.RunAsync(pid, nl =>
+        {
+            nl.SetUp(1); // lo is ifindex 1 in every network namespace
+            var eth0 = nl.LinkIndex("eth0");
+            nl.AddAddress(eth0, address, subnet.PrefixLength, subnet.Broadcast);
+            nl.SetUp(eth0);
+            nl.AddDefaultRoute(eth0, subnet.Gateway);
+        });
+    }
+
+    private static int InterfaceIndex(string name)
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText($"/sys/class/net/{name}/ifindex").Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (IOException e)
+        {
+            throw new NetworkException($"network interface {name} is missing (was the bridge deleted by hand?)", e);
+        }
     }
 
     public async Task DetachAsync(string containerId, CancellationToken ct)
@@ -95,7 +112,7 @@ public sealed partial class BridgeNetworkDriver
                 // Rules first: the published port stops answering before the address can be reused.
                 await HostCommand.RestoreAsync(rules.Ports(leases.All.Where(l => l.ContainerId != containerId)), ct);
             }
-            await RemoveVethAsync(lease?.HostInterface ?? HostInterfaceFor(containerId), ct);
+            RemoveVeth(lease?.HostInterface ?? HostInterfaceFor(containerId));
             if (lease is not null)
             {
                 leases.Remove(containerId);
@@ -109,7 +126,7 @@ public sealed partial class BridgeNetworkDriver
     }
 
     /// <summary>Deleting one end deletes the pair; when the container's namespace died the pair is already gone.</summary>
-    private static async Task RemoveVethAsync(string hostInterface, CancellationToken ct)
+    private static void RemoveVeth(string hostInterface)
     {
         if (!InterfaceExists(hostInterface))
         {
@@ -117,9 +134,10 @@ public sealed partial class BridgeNetworkDriver
         }
         try
         {
-            await HostCommand.IpBatchAsync([$"link del {hostInterface}"], ct);
+            using var nl = RtNetlink.Open();
+            nl.DeleteLink(hostInterface);
         }
-        catch (NetworkException) when (!InterfaceExists(hostInterface))
+        catch (NetworkException e) when (e.Errno == 19 /* ENODEV */)
         {
             // The namespace went away between the check and the delete.
         }
@@ -133,7 +151,7 @@ public sealed partial class BridgeNetworkDriver
             EnsureLoaded();
             foreach (var lease in leases.All)
             {
-                await RemoveVethAsync(lease.HostInterface, ct);
+                RemoveVeth(lease.HostInterface);
             }
             var script = rules.Teardown(await HostCommand.SaveAsync(ct));
             if (script is not null)

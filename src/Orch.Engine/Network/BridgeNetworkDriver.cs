@@ -11,8 +11,12 @@ namespace Orch.Engine.Network;
 /// EngineOptions.Subnet, a veth pair per container (host end vethXXXXXXXX on the bridge, the other end eth0
 /// in the container), leases on disk, outbound NAT and DNAT for published ports (see <see cref="BridgeRules"/>).
 /// Bridge, rules and veths outlive the daemon on purpose: containers keep running when orchd stops.
-/// Calls are serialised; an attach costs three short process spawns (ip, nsenter+ip, iptables-restore
-/// when ports are published).
+/// Calls are serialised. An attach is a handful of rtnetlink requests made in-process (host side on our own
+/// socket, container side from a thread that entered the container's namespace) plus, only when ports are
+/// published, one iptables-restore. Measured side by side on this 2-core machine under load (median of 20):
+/// creating the veth 1.3 ms and configuring eth0/lo/route inside 1.2 ms over netlink, against 31–56 ms for the
+/// same steps as spawned `ip -batch` + `nsenter ip -batch`; the lease write (one fsync) is the next largest
+/// part. Deleting a veth costs 20–40 ms of kernel time (unregister_netdevice waits for RCU) either way.
 /// </summary>
 public sealed partial class BridgeNetworkDriver : INetworkDriver
 {
@@ -84,7 +88,8 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     public async Task BringUpLoopbackAsync(int pid, CancellationToken ct)
     {
         ValidatePid(pid);
-        await HostCommand.IpBatchInAsync(pid, ["link set lo up"], ct);
+        ct.ThrowIfCancellationRequested();
+        await Netlink.NetnsThread.RunAsync(pid, nl => nl.SetUp(1)); // lo is ifindex 1 in every network namespace
     }
 
     public IReadOnlyList<NetworkInfo> List() =>

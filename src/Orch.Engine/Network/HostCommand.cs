@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Orch.Engine.Network;
 
 /// <summary>
-/// Runs ip(8), nsenter(1) and iptables-restore(8) with a script on stdin. Batching a whole change into one
-/// process (`ip -batch -`, `iptables-restore --noflush`) keeps an attach to three short spawns (~2 ms each
-/// here) and makes each iptables change one atomic nf_tables transaction.
+/// Runs ip(8) and iptables-restore(8) with a script on stdin: for the once-per-start bridge setup and for
+/// iptables, which has no stable kernel API of its own under nf_tables. Per-container links, addresses and
+/// routes go through <see cref="Netlink.RtNetlink"/> instead. Batching a change into one process
+/// (`ip -batch -`, `iptables-restore --noflush`) keeps it one spawn and one atomic nf_tables transaction.
 /// </summary>
 internal static class HostCommand
 {
@@ -42,11 +43,6 @@ internal static class HostCommand
     /// <summary>`ip -batch -`: every line one ip command, stopping at the first error.</summary>
     public static Task<string> IpBatchAsync(IEnumerable<string> lines, CancellationToken ct) =>
         RunAsync("ip", ["-batch", "-"], string.Join('\n', lines) + "\n", ct);
-
-    /// <summary>The same, inside the network namespace of <paramref name="pid"/>.</summary>
-    public static Task<string> IpBatchInAsync(int pid, IEnumerable<string> lines, CancellationToken ct) =>
-        RunAsync("nsenter", ["-t", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-n", "ip", "-batch", "-"],
-            string.Join('\n', lines) + "\n", ct);
 
     /// <summary>
     /// Applies an iptables-restore script without flushing the tables. A concurrent transaction of another

@@ -92,26 +92,8 @@ internal sealed class LeaseStore(string path, string bridge, Ipv4Subnet subnet)
             fs.Flush(flushToDisk: true);
         }
         // rename(2) is atomic: a reader (or a restarted daemon) sees the old file or the new one, never half of one.
+        // The directory is not fsynced: the rename survives kill -9 of the daemon without it, and after a power
+        // loss every container is gone anyway; that second journal commit cost ~5 ms per attach here.
         File.Move(tmp, path, overwrite: true);
-        FsyncDirectory(dir);
     }
-
-    private static void FsyncDirectory(string dir)
-    {
-        var fd = Open(dir, 0 /* O_RDONLY */);
-        if (fd >= 0)
-        {
-            _ = Fsync(fd);
-            _ = Close(fd);
-        }
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPStr)] string path, int flags);
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static extern int Fsync(int fd);
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static extern int Close(int fd);
 }

@@ -13,4 +13,7 @@ public sealed class NetworkException : Exception
 
     /// <summary>True when the cause is a host port that is already taken (Docker answers this with a conflict).</summary>
     public bool IsPortConflict { get; init; }
+
+    /// <summary>The errno behind a failed kernel request, 0 when there is none.</summary>
+    public int Errno { get; init; }
 }
