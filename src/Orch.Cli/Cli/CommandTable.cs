@@ -15,6 +15,7 @@ internal static class CommandTable
         (new InspectCommand(), []),
         (new TagCommand(), ["tag"]),
         (new HistoryCommand(), ["history"]),
+        (new Commands.Network.LsCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
