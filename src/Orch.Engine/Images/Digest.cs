@@ -48,7 +48,10 @@ public static class Digest
         return result;
     }
 
-    /// <summary>The 12-character short form Docker prints.</summary>
-    public static string Short(string digest) =>
-        digest.StartsWith(Prefix, StringComparison.Ordinal) ? digest.Substring(Prefix.Length, Math.Min(12, digest.Length - Prefix.Length)) : digest;
+    /// <summary>The 12-character short form Docker prints, of a digest or of a bare hex ID.</summary>
+    public static string Short(string digest)
+    {
+        var hex = digest.StartsWith(Prefix, StringComparison.Ordinal) ? digest[Prefix.Length..] : digest;
+        return hex[..Math.Min(12, hex.Length)];
+    }
 }

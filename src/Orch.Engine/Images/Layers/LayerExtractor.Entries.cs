@@ -88,13 +88,14 @@ internal sealed partial class LayerExtractor
         {
             throw new LayerEntryException(entry.Name, $"hardlink to the layer root \"{entry.LinkName}\"");
         }
-        var targetParent = OpenDirectory(target, target.Count - 1, entry.Name, create: false);
+        var missing = $"hardlink target \"{entry.LinkName}\" is not in the layer";
+        var targetParent = OpenDirectory(target, target.Count - 1, entry.Name, create: false, notFound: missing);
         try
         {
             var type = TypeAt(targetParent, target[^1]);
             if (type is null)
             {
-                throw new LayerEntryException(entry.Name, $"hardlink target \"{entry.LinkName}\" is not in the layer");
+                throw new LayerEntryException(entry.Name, missing);
             }
             if (type == S_IFDIR)
             {

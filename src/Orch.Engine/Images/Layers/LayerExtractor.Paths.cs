@@ -9,7 +9,7 @@ internal sealed partial class LayerExtractor
     /// ones (a tarball need not list every parent). Resolution never leaves the root: openat2 with
     /// RESOLVE_BENEATH fails with EXDEV where a symlink or ".." would lead outside.
     /// </summary>
-    private int OpenDirectory(IReadOnlyList<string> parts, int count, string entry, bool create = true)
+    private int OpenDirectory(IReadOnlyList<string> parts, int count, string entry, bool create = true, string? notFound = null)
     {
         var path = EntryPath.Join(parts, count);
         for (var attempt = 0; ; attempt++)
@@ -31,7 +31,7 @@ internal sealed partial class LayerExtractor
                 case EAGAIN when attempt < 8:
                     continue; // openat2 may ask to retry when a rename raced with the lookup
                 case ENOENT when create && attempt == 0 && count > 0:
-                    var parent = OpenDirectory(parts, count - 1, entry, create);
+                    var parent = OpenDirectory(parts, count - 1, entry, create, notFound);
                     try
                     {
                         var name = parts[count - 1];
@@ -47,7 +47,7 @@ internal sealed partial class LayerExtractor
                     }
                     continue;
                 case ENOENT:
-                    throw new LayerEntryException(entry, $"\"{path}\" does not exist");
+                    throw new LayerEntryException(entry, notFound ?? $"\"{path}\" does not exist");
                 default:
                     throw new LayerEntryException(entry, $"cannot open \"{path}\": {LayerSyscalls.Error("openat2", path).Message}");
             }

@@ -39,7 +39,7 @@ internal static class LayerIngest
         {
             await extractor.ExtractAsync(tar, ct);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException && e is not LayerEntryException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
             throw new InvalidDataException($"invalid tar archive: {e.Message}", e);
         }

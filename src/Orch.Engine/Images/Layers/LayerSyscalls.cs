@@ -109,6 +109,14 @@ internal static unsafe partial class LayerSyscalls
         return name is null ? Futimens(dirfd, ts) : Utimensat(dirfd, name, ts, flags);
     }
 
+    /// <summary>An extended attribute of a path (not followed if a symlink) as UTF-8; null when absent.</summary>
+    public static string? GetXattr(string path, string name)
+    {
+        var buf = stackalloc byte[4096];
+        var n = Lgetxattr(path, name, buf, 4096);
+        return n < 0 ? null : System.Text.Encoding.UTF8.GetString(buf, (int)n);
+    }
+
     /// <summary>glibc's gnu_dev_makedev.</summary>
     public static ulong MakeDev(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
