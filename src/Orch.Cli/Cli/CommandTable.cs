@@ -1,4 +1,5 @@
 using Orch.Cli.Commands.System;
+using Volume = Orch.Cli.Commands.Volume;
 
 namespace Orch.Cli.Cli;
 
@@ -8,6 +9,11 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new Volume.CreateCommand(), []),
+        (new Volume.LsCommand(), []),
+        (new Volume.InspectCommand(), []),
+        (new Volume.RmCommand(), []),
+        (new Volume.PruneCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

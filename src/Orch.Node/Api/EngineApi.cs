@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Grpc.Core;
 using Orch.Api.V1;
 using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Volumes;
 using Orch.Node.Hosting;
 using EngineGrpc = Orch.Api.V1.Engine;
 
@@ -11,7 +12,8 @@ namespace Orch.Node.Api;
 /// The engine gRPC service: translates between proto messages and Orch.Engine calls.
 /// One partial facet per noun (EngineApi.Containers.cs, EngineApi.Images.cs, …). No logic here.
 /// </summary>
-internal sealed partial class EngineApi(NodeOptions options, ICgroupDriver cgroups) : EngineGrpc.EngineBase
+internal sealed partial class EngineApi(NodeOptions options, ICgroupDriver cgroups, IVolumeStore volumes, VolumeInUse volumeInUse)
+    : EngineGrpc.EngineBase
 {
     public const string ApiVersion = "1.0";
 

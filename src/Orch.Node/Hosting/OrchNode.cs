@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Volumes;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -41,6 +42,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(cgroups);
+        builder.Services.AddSingleton<IVolumeStore>(new LocalVolumeStore(Path.Combine(options.DataRoot, "volumes")));
+        // Replaced by the container runtime's own check (a later registration wins); until then nothing is in use.
+        builder.Services.AddSingleton<VolumeInUse>(_ => false);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.WebHost.ConfigureKestrel(k =>
         {
