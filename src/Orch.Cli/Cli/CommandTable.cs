@@ -1,5 +1,6 @@
 using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
+using Volume = Orch.Cli.Commands.Volume;
 
 namespace Orch.Cli.Cli;
 
@@ -16,6 +17,11 @@ internal static class CommandTable
         (new TagCommand(), ["tag"]),
         (new HistoryCommand(), ["history"]),
         (new Commands.Network.LsCommand(), []),
+        (new Volume.CreateCommand(), []),
+        (new Volume.LsCommand(), []),
+        (new Volume.InspectCommand(), []),
+        (new Volume.RmCommand(), []),
+        (new Volume.PruneCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
