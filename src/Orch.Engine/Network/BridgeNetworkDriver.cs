@@ -121,9 +121,22 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
 
     private static void ValidatePid(int pid)
     {
-        if (pid <= 0 || !File.Exists($"/proc/{pid}/ns/net"))
+        string? ns = null;
+        try
+        {
+            ns = pid > 0 ? new FileInfo($"/proc/{pid}/ns/net").LinkTarget : null;
+        }
+        catch (IOException)
+        {
+        }
+        if (ns is null)
         {
             throw new NetworkException($"no process {pid} to take a network namespace from");
+        }
+        // Configuring "the container" in the host's namespace would replace the host's default route.
+        if (ns == new FileInfo("/proc/self/ns/net").LinkTarget)
+        {
+            throw new NetworkException($"process {pid} shares the host's network namespace; refusing to configure it as a container");
         }
     }
 

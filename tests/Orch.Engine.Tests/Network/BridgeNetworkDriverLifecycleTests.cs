@@ -87,6 +87,18 @@ public sealed class BridgeNetworkDriverLifecycleTests
     }
 
     [Fact]
+    public async Task Attach_ProcessInTheHostNamespace_IsRefused()
+    {
+        await using var net = await NetworkSandbox.StartAsync();
+        var e = await Assert.ThrowsAsync<NetworkException>(() =>
+            net.Driver.AttachAsync("c1", Environment.ProcessId, [], null, None));
+        Assert.Contains("shares the host's network namespace", e.Message);
+        Assert.False(HostNetworkState.InterfaceExists(net.Driver.HostInterfaceFor("c1")));
+        var gone = await Assert.ThrowsAsync<NetworkException>(() => net.Driver.AttachAsync("c1", int.MaxValue, [], null, None));
+        Assert.Contains("no process", gone.Message);
+    }
+
+    [Fact]
     public async Task BringUpLoopback_NamespaceHasOnlyLoUp()
     {
         await using var net = await NetworkSandbox.StartAsync();

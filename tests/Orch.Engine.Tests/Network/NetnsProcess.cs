@@ -28,7 +28,7 @@ internal sealed class NetnsProcess : IAsyncDisposable
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        var self = File.ResolveLinkTarget("/proc/self/ns/net", false)!.ToString();
+        var self = new FileInfo("/proc/self/ns/net").LinkTarget;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
@@ -39,7 +39,7 @@ internal sealed class NetnsProcess : IAsyncDisposable
             try
             {
                 // Ready once unshare has exec'd the command: the namespace is then final.
-                if (File.ResolveLinkTarget($"/proc/{p.Id}/ns/net", false)?.ToString() is { } ns && ns != self
+                if (new FileInfo($"/proc/{p.Id}/ns/net").LinkTarget is { } ns && ns != self
                     && File.ReadAllText($"/proc/{p.Id}/comm").Trim() != "unshare")
                 {
                     return new NetnsProcess(p);
