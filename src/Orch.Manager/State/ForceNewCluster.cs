@@ -52,7 +52,8 @@ internal static partial class ForceNewCluster
             await machine.DisposeAsync();
         }
 
-        var newestSnapshot = Directory.EnumerateFiles(options.SnapshotsDir).Order().LastOrDefault();
+        var newestSnapshot = Directory.EnumerateFiles(options.SnapshotsDir)
+            .Where(f => SnapshotIndex(f) >= 0).MaxBy(SnapshotIndex);
         Directory.Move(options.WalDir, Path.Combine(aside, "wal"));
         Directory.Move(options.SnapshotsDir, Path.Combine(aside, "snapshots"));
         if (File.Exists(options.MembersFile))
@@ -73,6 +74,10 @@ internal static partial class ForceNewCluster
         }
         LogPrepared(logger, state.AppliedIndex, state.ListNodes().Count, aside);
     }
+
+    // SimpleStateMachine names snapshot files "{index}-{term}"; anything else is not a snapshot.
+    private static long SnapshotIndex(string path) =>
+        long.TryParse(Path.GetFileName(path).Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1;
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "force-new-cluster: state up to index {Index} kept ({Nodes} nodes); old log and membership moved to {Aside}")]

@@ -26,7 +26,12 @@ internal sealed partial class ManagerStateMachine(
 
     protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
-        // Leader no-ops never come here; membership entries arrive with an empty payload.
+        // Leader no-ops never come here. Membership entries usually arrive with an empty payload,
+        // but with their payload when a restarted member replays them: skip them by kind.
+        if (entry.IsConfiguration)
+        {
+            return new(false);
+        }
         var payload = ReadPayload(entry);
         if (payload.IsEmpty)
         {
