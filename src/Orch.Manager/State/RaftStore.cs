@@ -122,6 +122,27 @@ internal sealed partial class RaftStore : IReplicatedStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The other members and their API addresses, asking each for its metadata if not yet known
+    /// (members unreachable right now are left out).
+    /// </summary>
+    public async Task<IReadOnlyList<ManagerMember>> RemoteMembersAsync(CancellationToken ct)
+    {
+        var result = new List<ManagerMember>();
+        foreach (var m in raft.Members.Where(m => m.IsRemote))
+        {
+            try
+            {
+                var meta = await m.GetMetadataAsync(false, ct);
+                result.Add(new ManagerMember(m.EndPoint.ToString()!, meta.TryGetValue("api", out var api) ? api : null, IsLocal: false));
+            }
+            catch (MemberUnavailableException)
+            {
+            }
+        }
+        return result;
+    }
+
     /// <summary>Asks this member to step down as leader (P2 remedy; demote of the leader).</summary>
     public async Task<bool> ResignAsync(CancellationToken ct) => await ((ICluster)raft).ResignAsync(ct);
 

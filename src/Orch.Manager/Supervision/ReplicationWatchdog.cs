@@ -45,7 +45,7 @@ internal sealed partial class ReplicationWatchdog(RaftStore store, TimeProvider 
     private async Task<Dictionary<string, ulong>> PollFollowersAsync(CancellationToken ct)
     {
         var applied = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var m in store.Members.Where(m => !m.IsLocal && m.ApiAddress is not null))
+        foreach (var m in (await store.RemoteMembersAsync(ct)).Where(m => m.ApiAddress is not null))
         {
             try
             {
