@@ -1,3 +1,4 @@
+using Orch.Cli.Commands.Container;
 using Orch.Cli.Commands.System;
 
 namespace Orch.Cli.Cli;
@@ -8,6 +9,20 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new RunCommand(), ["run"]),
+        (new CreateCommand(), ["create"]),
+        (new StartCommand(), ["start"]),
+        (new StopCommand(), ["stop"]),
+        (new KillCommand(), ["kill"]),
+        (new RestartCommand(), ["restart"]),
+        (new RmCommand(), ["rm"]),
+        (new PsCommand(), ["ps"]),
+        (new LogsCommand(), ["logs"]),
+        (new ExecCommand(), ["exec"]),
+        (new InspectCommand(), ["inspect"]),
+        (new StatsCommand(), ["stats"]),
+        (new WaitCommand(), ["wait"]),
+        (new PruneCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

@@ -35,6 +35,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
+        builder.Services.AddContainerRuntime(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
@@ -42,6 +43,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
