@@ -131,6 +131,8 @@ internal sealed partial class ContainerRuntime(
         {
             throw new RuntimeException(RuntimeError.InvalidArgument, $"the working directory '{record.Config.WorkingDir}' is invalid, it needs to be an absolute path");
         }
+        // Fail at create, not only at start, for a user the image does not know.
+        _ = UserResolver.Resolve(record.Config.User, ImageFile(image.LayerDirs, "etc/passwd"), ImageFile(image.LayerDirs, "etc/group"));
         var mounts = ResolveMounts(o.Mounts, out var createdVolumes);
         try
         {
@@ -283,6 +285,20 @@ internal sealed partial class ContainerRuntime(
             }
         }
         return result;
+    }
+
+    /// <summary>A file of the image as the container would see it: the top-most layer that has it.</summary>
+    private static string ImageFile(IReadOnlyList<string> layerDirs, string relative)
+    {
+        foreach (var layer in layerDirs.Reverse())
+        {
+            var path = Path.Combine(layer, relative);
+            if (File.Exists(path))
+            {
+                return File.ReadAllText(path);
+            }
+        }
+        return "";
     }
 
     /// <summary>True when a container (any state) refers to the volume; for IVolumeStore.Remove/Prune.</summary>

@@ -122,6 +122,7 @@ void container_child(struct spec *s, struct stdio_set *io, int go_r, int err_w) 
     if (umount2(".", MNT_DETACH) < 0) report_failure(err_w, 125, "unmount old root: %s", strerror(errno));
     if (chdir("/") < 0) report_failure(err_w, 125, "chdir /: %s", strerror(errno));
     mask_paths(s, err_w);
+    if (console_child(io) < 0) report_failure(err_w, 125, "open a terminal in the container: %s", strerror(errno));
     finish_and_exec(s, err_w);
 }
 
@@ -172,5 +173,6 @@ void finish_and_exec(struct spec *s, int err_w) {
             report_failure(err_w, 127, "exec: \"%s\": stat %s: no such file or directory", s->args[0], s->args[0]);
         report_failure(err_w, 127, "exec: \"%s\": executable file not found in $PATH", s->args[0]);
     }
+    if (e == EACCES) report_failure(err_w, 126, "exec: \"%s\": permission denied", s->args[0]);
     report_failure(err_w, 126, "exec: \"%s\": %s", s->args[0], strerror(e));
 }

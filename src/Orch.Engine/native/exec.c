@@ -44,6 +44,7 @@ int mode_exec(struct spec *s) {
     if (child == 0) {
         close(go[1]);
         close(err[0]);
+        if (io.console[0] >= 0) close(io.console[0]);
         char c;
         ssize_t r;
         do r = read(go[0], &c, 1); while (r < 0 && errno == EINTR);
@@ -53,14 +54,15 @@ int mode_exec(struct spec *s) {
             if (setns(nsfd[i], namespaces[i].type) < 0)
                 report_failure(err[1], 125, "join %s namespace: %s", namespaces[i].name, strerror(errno));
         }
-        /* Joining the mount namespace put us at its root. */
+        /* Joining the mount namespace put us at its root, with the container's /dev. */
+        if (console_child(&io) < 0) report_failure(err[1], 125, "open a terminal in the container: %s", strerror(errno));
         finish_and_exec(s, err[1]);
     }
     close(go[0]);
     close(err[1]);
     for (int i = 0; i < 4; i++) close(nsfd[i]);
     stdio_parent_close(&io);
-    int rc = sync_with_orchd(child, go[1], err[0]);
+    int rc = sync_with_orchd(child, go[1], err[0], &io);
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(null, 1);

@@ -53,13 +53,17 @@ struct stdio_set {
     int child_in, child_out, child_err; /* ends given to the child (-1 = /dev/null) */
     int in_fd, out_fd, err_fd;           /* ends the relay keeps (-1 = none) */
     int tty;
+    int console[2]; /* tty: socketpair; the child sends the pty master it opened inside the container */
 };
 int stdio_prepare(struct stdio_set *io, int tty, int open_stdin);
 void stdio_child(struct stdio_set *io);
+/* tty: in the child, once /dev is the container's: open a pty there, send its master to the
+ * relay, make the slave the controlling terminal and fds 0-2. Returns -1 with errno on failure. */
+int console_child(struct stdio_set *io);
 void stdio_parent_close(struct stdio_set *io);
 
 /* Sync with orchd over our stdin/stdout: report the pid, wait for "go", report exec result. */
-int sync_with_orchd(pid_t child, int go_w, int err_r);
+int sync_with_orchd(pid_t child, int go_w, int err_r, struct stdio_set *io);
 
 /* container.c: runs in the cloned init; never returns. */
 void container_child(struct spec *s, struct stdio_set *io, int go_r, int err_w) __attribute__((noreturn));

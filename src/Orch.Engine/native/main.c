@@ -56,12 +56,13 @@ int mode_run(struct spec *s) {
     if (child == 0) {
         close(go[1]);
         close(err[0]);
+        if (io.console[0] >= 0) close(io.console[0]);
         container_child(s, &io, go[0], err[1]);
     }
     close(go[0]);
     close(err[1]);
     stdio_parent_close(&io);
-    int rc = sync_with_orchd(child, go[1], err[0]);
+    int rc = sync_with_orchd(child, go[1], err[0], &io);
     detach_stdio();
     if (rc != 0) {
         int status;

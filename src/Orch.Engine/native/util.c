@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -99,17 +101,13 @@ int stdio_prepare(struct stdio_set *io, int tty, int open_stdin) {
     memset(io, 0, sizeof *io);
     io->in_fd = io->out_fd = io->err_fd = -1;
     io->child_in = io->child_out = io->child_err = -1;
+    io->console[0] = io->console[1] = -1;
     io->tty = tty;
     if (tty) {
-        int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0) return -1;
-        char *name = ptsname(m);
-        if (!name) return -1;
-        int sl = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (sl < 0) return -1;
-        io->out_fd = m;
-        io->in_fd = open_stdin ? m : -1;
-        io->child_in = io->child_out = io->child_err = sl;
+        /* The pty is opened by the child inside the container's own devpts (so that ttyname(3)
+         * and /dev/pts/N work there), and its master handed to us over this socketpair. */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, io->console) < 0) return -1;
+        io->tty = open_stdin ? 2 : 1;
         return 0;
     }
     int p[2];
@@ -124,8 +122,10 @@ int stdio_prepare(struct stdio_set *io, int tty, int open_stdin) {
     return 0;
 }
 
-/* In the child: make the prepared ends fds 0, 1, 2 (dup2 clears O_CLOEXEC). */
+/* In the child: make the prepared ends fds 0, 1, 2 (dup2 clears O_CLOEXEC). With a tty this
+ * happens later, in console_child. */
 void stdio_child(struct stdio_set *io) {
+    if (io->tty) return;
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int in = io->child_in >= 0 ? io->child_in : null;
     int out = io->child_out >= 0 ? io->child_out : null;
@@ -133,24 +133,69 @@ void stdio_child(struct stdio_set *io) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
-    if (io->tty) {
-        setsid();
-        ioctl(0, TIOCSCTTY, 0);
-    }
+}
+
+int console_child(struct stdio_set *io) {
+    if (!io->tty) return 0;
+    int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0 || unlockpt(m) < 0) return -1;
+    char *name = ptsname(m);
+    if (!name) return -1;
+    int sl = open(name, O_RDWR | O_NOCTTY);
+    if (sl < 0) return -1;
+    char byte = 't';
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &m, sizeof(int));
+    if (sendmsg(io->console[1], &msg, MSG_NOSIGNAL) < 0) return -1;
+    close(m);
+    close(io->console[1]);
+    setsid();
+    if (ioctl(sl, TIOCSCTTY, 0) < 0) return -1;
+    dup2(sl, 0);
+    dup2(sl, 1);
+    dup2(sl, 2);
+    if (sl > 2) close(sl);
+    return 0;
+}
+
+static int recv_console(struct stdio_set *io) {
+    char byte;
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    ssize_t n;
+    do n = recvmsg(io->console[0], &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    close(io->console[0]);
+    io->console[0] = -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (n != 1 || !c || c->cmsg_type != SCM_RIGHTS) return -1;
+    int m;
+    memcpy(&m, CMSG_DATA(c), sizeof(int));
+    io->out_fd = m;
+    io->in_fd = io->tty == 2 ? m : -1;
+    return 0;
 }
 
 void stdio_parent_close(struct stdio_set *io) {
-    if (io->child_in >= 0 && io->child_in != io->child_out) close(io->child_in);
+    if (io->child_in >= 0) close(io->child_in);
     if (io->child_out >= 0) close(io->child_out);
-    if (io->child_err >= 0 && io->child_err != io->child_out) close(io->child_err);
-    io->child_in = io->child_out = io->child_err = -1;
+    if (io->child_err >= 0) close(io->child_err);
+    if (io->console[1] >= 0) close(io->console[1]);
+    io->child_in = io->child_out = io->child_err = io->console[1] = -1;
 }
 
 /* orchd speaks to us over our stdin/stdout while it prepares the container:
  *   we write "pid N MONITOR\n"; it joins N to the cgroup and the network, then writes "go\n";
  *   we release the child and write "ok\n" once exec(2) succeeded, or "err CODE MESSAGE\n".
  * Returns 0 on success, or the exit code the failure maps to. */
-int sync_with_orchd(pid_t child, int go_w, int err_r) {
+int sync_with_orchd(pid_t child, int go_w, int err_r, struct stdio_set *io) {
     char line[64];
     int n = snprintf(line, sizeof line, "pid %d %d\n", (int)child, (int)getpid());
     if (write_all(1, line, (size_t)n) < 0) { kill(child, SIGKILL); return 125; }
@@ -172,6 +217,9 @@ int sync_with_orchd(pid_t child, int go_w, int err_r) {
     }
     if (write_all(go_w, "g", 1) < 0) { kill(child, SIGKILL); return 125; }
     close(go_w);
+    /* A child that fails before sending its pty closes the socketpair: recv_console fails and
+     * the error pipe below carries the reason. */
+    if (io->tty) recv_console(io);
     char msg[1024];
     size_t m = 0;
     for (;;) {

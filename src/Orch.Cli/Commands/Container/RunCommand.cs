@@ -44,9 +44,14 @@ internal sealed class RunCommand : ICommand
         catch (RpcException e) when (e.StatusCode != StatusCode.Unavailable && e.StatusCode != StatusCode.Cancelled)
         {
             ctx.Err.WriteLine("orch: " + ctx.Describe(e) + ".");
-            if (request.Spec.AutoRemove)
+            // The container never ran: unlike Docker, which keeps it as "Created", leave nothing behind.
+            try
             {
                 await ctx.Engine.RemoveContainerAsync(new RemoveContainerRequest { Id = id, Force = true }, cancellationToken: CancellationToken.None);
+            }
+            catch (RpcException)
+            {
+                // Already gone (--rm).
             }
             return DaemonErrors.ExitCode(e, 125);
         }

@@ -32,7 +32,8 @@ internal static class Specs
             case 3: ip = parts[0]; host = parts[1]; container = parts[2]; break;
             default: throw Bad("invalid port specification");
         }
-        if (ip.Length > 0 && !global::System.Net.IPAddress.TryParse(ip, out _))
+        // IPAddress.TryParse accepts "1.2.3" (as 1.2.0.3); Docker wants four parts.
+        if (ip.Length > 0 && (ip.Split('.').Length != 4 || !global::System.Net.IPAddress.TryParse(ip, out _)))
         {
             throw Bad($"invalid IP address: {ip}");
         }
