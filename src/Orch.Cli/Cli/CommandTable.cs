@@ -1,4 +1,5 @@
 using Orch.Cli.Commands.Container;
+using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
 
 namespace Orch.Cli.Cli;
@@ -19,10 +20,17 @@ internal static class CommandTable
         (new PsCommand(), ["ps"]),
         (new LogsCommand(), ["logs"]),
         (new ExecCommand(), ["exec"]),
-        (new InspectCommand(), ["inspect"]),
+        (new Commands.Container.InspectCommand(), ["inspect"]),
         (new StatsCommand(), ["stats"]),
         (new WaitCommand(), ["wait"]),
         (new PruneCommand(), []),
+        (new ImportCommand(), ["import"]),
+        (new ListCommand(), ["images"]),
+        (new RemoveCommand(), ["rmi"]),
+        (new Commands.Image.InspectCommand(), []),
+        (new TagCommand(), ["tag"]),
+        (new HistoryCommand(), ["history"]),
+        (new Commands.Network.LsCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

@@ -55,9 +55,9 @@ internal sealed partial class ContainerRuntime
             var oom = false;
             try
             {
-                oom = c.Live.Cgroup?.OomKilled() ?? false;
+                oom = (c.Live.Cgroup ?? (cgroups is not null ? cgroups.Open(c.Id) : null))?.OomKilled() ?? false;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is Cgroups.CgroupException or IOException or UnauthorizedAccessException)
             {
                 LogCleanupFailed(c.Id, e.Message);
             }
@@ -96,14 +96,7 @@ internal sealed partial class ContainerRuntime
         c.Live.Monitor?.Dispose();
         c.Live.Monitor = null;
         var cgroup = c.Live.Cgroup ?? (cgroups is not null && c.State.Pid != 0 ? cgroups.Open(c.Id) : null);
-        try
-        {
-            cgroup?.KillAll();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            LogCleanupFailed(c.Id, e.Message);
-        }
+        KillCgroup(cgroup);
         TryDeleteCgroup(cgroup);
         c.Live.Cgroup = null;
         if (c.HostConfig.NetworkMode == "bridge" && network is not null)

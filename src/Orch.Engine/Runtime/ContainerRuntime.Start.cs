@@ -1,6 +1,7 @@
 using Orch.Engine.Linux;
 using Orch.Engine.Network;
 using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Snapshots;
 
 namespace Orch.Engine.Runtime;
 
@@ -98,7 +99,7 @@ internal sealed partial class ContainerRuntime
                 await network!.DetachAsync(c.Id, CancellationToken.None);
             }
             c.Network = null;
-            cgroup?.KillAll();
+            KillCgroup(cgroup);
             TryDeleteCgroup(cgroup);
             snapshots.Unmount(c.Id);
             c.State.Status = c.State.StartedAt is null ? "created" : "exited";
@@ -161,19 +162,20 @@ internal sealed partial class ContainerRuntime
         spec.Capabilities().StandardMounts(rootfs);
         if (c.HostConfig.Init)
         {
-            spec.Mount(LauncherPath, rootfs + "/dev/init", "", Libc.MsBind | Libc.MsRdonly, "", isFile: true);
+            spec.Mount(LauncherPath, RootfsPath.Join(rootfs, "/dev") + "/init", "", Libc.MsBind | Libc.MsRdonly, "", isFile: true);
         }
         WriteEtcFiles(c, dir);
-        spec.Mount(Path.Combine(dir, "hostname"), rootfs + "/etc/hostname", "", Libc.MsBind, "", isFile: true);
-        spec.Mount(Path.Combine(dir, "hosts"), rootfs + "/etc/hosts", "", Libc.MsBind, "", isFile: true);
+        spec.Mount(Path.Combine(dir, "hostname"), RootfsPath.Join(rootfs, "/etc/hostname"), "", Libc.MsBind, "", isFile: true);
+        spec.Mount(Path.Combine(dir, "hosts"), RootfsPath.Join(rootfs, "/etc/hosts"), "", Libc.MsBind, "", isFile: true);
         if (mode != "none" && File.Exists("/etc/resolv.conf"))
         {
             File.Copy("/etc/resolv.conf", Path.Combine(dir, "resolv.conf"), overwrite: true);
-            spec.Mount(Path.Combine(dir, "resolv.conf"), rootfs + "/etc/resolv.conf", "", Libc.MsBind, "", isFile: true);
+            spec.Mount(Path.Combine(dir, "resolv.conf"), RootfsPath.Join(rootfs, "/etc/resolv.conf"), "", Libc.MsBind, "", isFile: true);
         }
         foreach (var m in c.HostConfig.Mounts)
         {
-            var target = rootfs + m.Destination;
+            // Resolved inside the rootfs: an image's symlink must not lead a mount out of it.
+            var target = RootfsPath.Join(rootfs, m.Destination);
             if (m.Type == "tmpfs")
             {
                 spec.Mount("tmpfs", target, "tmpfs", Libc.MsNosuid | Libc.MsNodev | (m.ReadOnly ? Libc.MsRdonly : 0), "mode=1777");

@@ -1,4 +1,5 @@
 using Orch.Engine.Linux;
+using Orch.Engine.Runtime.Cgroups;
 
 namespace Orch.Engine.Runtime;
 
@@ -23,7 +24,7 @@ internal sealed partial class ContainerRuntime
             return;
         }
         await SignalAsync(c, 9, ct);
-        c.Live.Cgroup?.KillAll();
+        KillCgroup(c.Live.Cgroup);
         await exited.WaitAsync(ct);
     }
 
@@ -91,7 +92,7 @@ internal sealed partial class ContainerRuntime
             c.State.ManuallyStopped = true;
             var exited = c.Live.Exited.Task;
             await SignalAsync(c, 9, ct);
-            c.Live.Cgroup?.KillAll();
+            KillCgroup(c.Live.Cgroup);
             await exited.WaitAsync(TimeSpan.FromSeconds(30), ct);
         }
         await c.Live.Lifecycle.WaitAsync(ct);
@@ -117,6 +118,22 @@ internal sealed partial class ContainerRuntime
                     volumes.Remove(m.Name, force: false, VolumeInUse);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// SIGKILL to whatever is left in the group. The run may end (and its exit handling delete the
+    /// group) at the same moment: a group that vanished under us is not a failure.
+    /// </summary>
+    private void KillCgroup(ICgroup? cgroup)
+    {
+        try
+        {
+            cgroup?.KillAll();
+        }
+        catch (Exception e) when (e is CgroupException or IOException or UnauthorizedAccessException)
+        {
+            LogCleanupFailed(cgroup!.Name, e.Message);
         }
     }
 

@@ -69,21 +69,23 @@ internal sealed class LaunchSpec
     public LaunchSpec StandardMounts(string rootfs)
     {
         const ulong common = Libc.MsNosuid | Libc.MsNodev | Libc.MsNoexec;
-        Mount("proc", rootfs + "/proc", "proc", common, "");
-        Mount("tmpfs", rootfs + "/dev", "tmpfs", Libc.MsNosuid | Libc.MsStrictatime, "mode=755,size=65536k");
-        foreach (var dev in Devices)
+        // /dev is a fresh tmpfs: what lies under it in the image no longer matters once it is mounted.
+        var dev = Snapshots.RootfsPath.Join(rootfs, "/dev");
+        Mount("proc", Snapshots.RootfsPath.Join(rootfs, "/proc"), "proc", common, "");
+        Mount("tmpfs", dev, "tmpfs", Libc.MsNosuid | Libc.MsStrictatime, "mode=755,size=65536k");
+        foreach (var d in Devices)
         {
-            Mount("/dev/" + dev, rootfs + "/dev/" + dev, "", Libc.MsBind, "", isFile: true);
+            Mount("/dev/" + d, dev + "/" + d, "", Libc.MsBind, "", isFile: true);
         }
-        Mount("devpts", rootfs + "/dev/pts", "devpts", Libc.MsNosuid | Libc.MsNoexec, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-        Mount("shm", rootfs + "/dev/shm", "tmpfs", common, "mode=1777,size=65536k");
-        Mount("mqueue", rootfs + "/dev/mqueue", "mqueue", common, "");
-        Mount("sysfs", rootfs + "/sys", "sysfs", common | Libc.MsRdonly, "");
-        Add("symlink", "pts/ptmx", rootfs + "/dev/ptmx");
-        Add("symlink", "/proc/self/fd", rootfs + "/dev/fd");
-        Add("symlink", "/proc/self/fd/0", rootfs + "/dev/stdin");
-        Add("symlink", "/proc/self/fd/1", rootfs + "/dev/stdout");
-        Add("symlink", "/proc/self/fd/2", rootfs + "/dev/stderr");
+        Mount("devpts", dev + "/pts", "devpts", Libc.MsNosuid | Libc.MsNoexec, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        Mount("shm", dev + "/shm", "tmpfs", common, "mode=1777,size=65536k");
+        Mount("mqueue", dev + "/mqueue", "mqueue", common, "");
+        Mount("sysfs", Snapshots.RootfsPath.Join(rootfs, "/sys"), "sysfs", common | Libc.MsRdonly, "");
+        Add("symlink", "pts/ptmx", dev + "/ptmx");
+        Add("symlink", "/proc/self/fd", dev + "/fd");
+        Add("symlink", "/proc/self/fd/0", dev + "/stdin");
+        Add("symlink", "/proc/self/fd/1", dev + "/stdout");
+        Add("symlink", "/proc/self/fd/2", dev + "/stderr");
         foreach (var p in MaskedPaths)
         {
             Add("mask", p);

@@ -31,7 +31,8 @@ internal static class RuntimeCall
             throw new RpcException(new Status(code, e.Message),
                 new Metadata { { ExitCodeTrailer, e.ExitCode.ToString(CultureInfo.InvariantCulture) } });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Orch.Engine.Runtime.Cgroups.CgroupException
+                                   or Orch.Engine.Network.NetworkException)
         {
             throw new RpcException(new Status(StatusCode.Internal, e.Message),
                 new Metadata { { ExitCodeTrailer, "125" } });

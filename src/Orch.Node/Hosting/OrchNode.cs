@@ -2,7 +2,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orch.Engine;
+using Orch.Engine.Images;
+using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Network;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -15,6 +20,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 {
     private readonly ILogger logger = loggerFactory.CreateLogger<OrchNode>();
     private WebApplication? app;
+    private ICgroupDriver? cgroups;
 
     public NodeOptions Options => options;
 
@@ -30,12 +36,24 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
             File.Delete(options.SocketPath);
         }
 
+        // Detected once, at start-up: a machine without usable cgroups fails here, not at the first `orch run`.
+        cgroups = CgroupDriver.Detect(options.CgroupParent);
+        LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton(EngineOptionsFrom(options));
+        builder.Services.AddSingleton<ImageStore>();
+        builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
+        // The runtime replaces this with its container list (rmi refuses an image a container uses).
+        builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
+        builder.Services.AddSingleton(cgroups);
+        builder.Services.AddSingleton<BridgeNetworkDriver>();
+        builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
-        builder.Services.AddContainerRuntime(options);
+        builder.Services.AddContainerRuntime();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
@@ -43,6 +61,11 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        // Open the image store now: it sweeps what a killed daemon left half-written.
+        _ = app.Services.GetRequiredService<ImageStore>();
+        // Bridge, NAT and the DNAT rules of containers that outlived a previous daemon, before any request.
+        await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
+        // Containers that outlived a previous daemon are watched again (or restarted) before any request.
         await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
@@ -55,9 +78,43 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         if (app is not null)
         {
             await app.StopAsync(ct);
+            await CleanUpNetworkAsync(app.Services.GetRequiredService<BridgeNetworkDriver>(), ct);
+        }
+        // Only when no container group is left (containers may keep running across a daemon restart).
+        if (cgroups is not null && cgroups.RemoveParent())
+        {
+            LogCgroupParentRemoved(options.CgroupParent);
         }
         LogStopped();
     }
+
+    /// <summary>
+    /// The bridge and its rules normally outlive orchd because containers do. With --cleanup-on-exit (test
+    /// daemons) they are removed once no container holds a lease, so a finished test leaves nothing behind.
+    /// </summary>
+    private async Task CleanUpNetworkAsync(BridgeNetworkDriver network, CancellationToken ct)
+    {
+        if (!options.CleanupOnExit)
+        {
+            return;
+        }
+        if (!network.IsIdle)
+        {
+            LogNetworkKept(network.Bridge);
+            return;
+        }
+        await network.TeardownAsync(ct);
+    }
+
+    private static EngineOptions EngineOptionsFrom(NodeOptions o) => new()
+    {
+        DataRoot = o.DataRoot,
+        ExecRoot = o.ExecRoot,
+        Bridge = o.Bridge,
+        Subnet = o.Subnet,
+        CgroupParent = o.CgroupParent,
+        LauncherDir = o.LauncherDir ?? RuntimeServices.FindLauncherDir(),
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -70,6 +127,14 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd listening on {Socket}, data root {DataRoot}, pid {Pid}")]
     private partial void LogStarted(string socket, string dataRoot, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cgroups v{Version}: {Layout}")]
+    private partial void LogCgroups(string version, string layout);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "removed empty cgroup parent {Parent}")]
+    private partial void LogCgroupParentRemoved(string parent);
+    [LoggerMessage(Level = LogLevel.Information, Message = "bridge {Bridge} kept at exit: containers still hold addresses on it")]
+    private partial void LogNetworkKept(string bridge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd stopped")]
     private partial void LogStopped();

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orch.Engine;
 using Orch.Engine.Images;
 using Orch.Engine.Runtime;
 using Orch.Engine.Snapshots;
@@ -10,28 +9,19 @@ namespace Orch.Node.Hosting;
 /// <summary>Wiring of the container runtime. The seams it consumes are registered by their owners.</summary>
 internal static class RuntimeServices
 {
-    public static IServiceCollection AddContainerRuntime(this IServiceCollection services, NodeOptions o)
+    public static IServiceCollection AddContainerRuntime(this IServiceCollection services)
     {
-        services.TryAddSingleton(new EngineOptions
-        {
-            DataRoot = o.DataRoot,
-            ExecRoot = o.ExecRoot,
-            Bridge = o.Bridge,
-            Subnet = o.Subnet,
-            CgroupParent = o.CgroupParent,
-            LauncherDir = o.LauncherDir ?? FindLauncherDir(),
-        });
         services.TryAddSingleton(TimeProvider.System);
-        // Until a real image store is registered: images as plain directories (see DirectoryImageStore).
-        services.TryAddSingleton<IImageStore, DirectoryImageStore>();
         services.AddSingleton<ContainerStore>();
+        // rmi asks the runtime which container uses an image (replaces NoImageUsage).
+        services.AddSingleton<IImageUsage, ContainerImageUsage>();
         services.AddSingleton<OverlaySnapshotter>();
         services.AddSingleton<ContainerRuntime>();
         return services;
     }
 
     /// <summary>orch-launch sits next to orchd, or in out/bin when orchd is published to out/lib/orchd.</summary>
-    private static string FindLauncherDir()
+    public static string FindLauncherDir()
     {
         var baseDir = AppContext.BaseDirectory;
         foreach (var candidate in new[] { baseDir, Path.GetFullPath(Path.Combine(baseDir, "../../bin")) })

@@ -65,4 +65,45 @@ public sealed class PolicyTests(RuntimeFixture f) : IClassFixture<RuntimeFixture
         Assert.DoesNotContain(stopped[..12], all);
         CliAssert.Ok(await D.OrchAsync("rm", "-f", running));
     }
+
+    [Fact]
+    public async Task MemoryLimit_OomKill_Exits137_AndInspectSaysOomKilled()
+    {
+        var r = await D.OrchAsync("run", "--name", "oom-victim", "-m", "32m", "--network", "none", BusyboxImage.Name, "dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1");
+        CliAssert.Exit(137, r);
+        var state = (await InspectAsync("oom-victim")).GetProperty("State");
+        Assert.True(state.GetProperty("OOMKilled").GetBoolean());
+        Assert.Equal(137, state.GetProperty("ExitCode").GetInt32());
+        CliAssert.Ok(await D.OrchAsync("rm", "oom-victim"));
+    }
+
+    [Fact]
+    public async Task PidsLimit_StopsAForkLoop()
+    {
+        var r = await D.OrchAsync("run", "--rm", "--pids-limit", "16", "--network", "none", BusyboxImage.Name, "sh", "-c",
+            "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo started-all");
+        Assert.Contains("can't fork", r.Stderr);
+        Assert.DoesNotContain("started-all", r.Stdout);
+    }
+
+    [Fact]
+    public async Task Stats_ShowsTheContainersUsage()
+    {
+        var id = CliAssert.Ok(await D.OrchAsync("run", "-d", "-m", "64m", "--network", "none", BusyboxImage.Name, "sh", "-c", "while true; do :; done")).Stdout.Trim();
+        try
+        {
+            var r = CliAssert.Ok(await D.OrchAsync("stats", "--no-stream", id));
+            var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.StartsWith("CONTAINER ID   NAME", lines[0]);
+            Assert.StartsWith(id[..12], lines[1]);
+            Assert.Contains("/ 64MiB", lines[1]);
+            // A busy loop uses most of a CPU.
+            var cpu = double.Parse(lines[1].Split("   ", StringSplitOptions.RemoveEmptyEntries)[2].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(cpu > 30, r.Stdout);
+        }
+        finally
+        {
+            CliAssert.Ok(await D.OrchAsync("rm", "-f", id));
+        }
+    }
 }

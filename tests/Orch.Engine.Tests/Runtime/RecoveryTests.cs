@@ -10,7 +10,7 @@ public sealed class RecoveryTests
     public async Task DaemonKilled_ContainersKeepRunning_PsListsThem_StopWorks()
     {
         await using var d = await TestDaemon.StartAsync();
-        BusyboxImage.Install(d);
+        await BusyboxImage.InstallAsync(d);
         var a = CliAssert.Ok(await d.OrchAsync("run", "-d", "--name", "survivor", "--network", "none", BusyboxImage.Name,
             "sh", "-c", "trap 'echo term; exit 0' TERM; while true; do echo tick; sleep 0.2; done")).Stdout.Trim();
         var b = CliAssert.Ok(await d.OrchAsync("run", "-d", "--network", "none", BusyboxImage.Name, "sleep", "1")).Stdout.Trim();
@@ -41,7 +41,7 @@ public sealed class RecoveryTests
     public async Task RestartAlways_ComesBackWhenTheDaemonStartsAfterAReboot()
     {
         await using var d = await TestDaemon.StartAsync();
-        BusyboxImage.Install(d);
+        await BusyboxImage.InstallAsync(d);
         var id = CliAssert.Ok(await d.OrchAsync("run", "-d", "--restart", "always", "--network", "none", BusyboxImage.Name, "sleep", "300")).Stdout.Trim();
         var plain = CliAssert.Ok(await d.OrchAsync("run", "-d", "--network", "none", BusyboxImage.Name, "sleep", "300")).Stdout.Trim();
         var inspect = JsonDocument.Parse(CliAssert.Ok(await d.OrchAsync("inspect", id)).Stdout).RootElement[0];

@@ -14,7 +14,7 @@ public sealed class RuntimeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         daemon = await TestDaemon.StartAsync();
-        ImageDir = BusyboxImage.Install(daemon);
+        ImageDir = await BusyboxImage.InstallAsync(daemon);
     }
 
     public async Task DisposeAsync()
