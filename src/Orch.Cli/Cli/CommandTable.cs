@@ -15,6 +15,8 @@ internal static class CommandTable
         (new InspectCommand(), []),
         (new TagCommand(), ["tag"]),
         (new HistoryCommand(), ["history"]),
+        (new PullCommand(), ["pull"]),
+        (new PushCommand(), ["push"]),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
