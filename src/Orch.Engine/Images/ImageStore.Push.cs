@@ -24,7 +24,7 @@ public sealed partial class ImageStore
         {
             if (!index.Tags.TryGetValue(named.ToString(), out id!))
             {
-                throw new ImageNotFoundException($"An image does not exist locally with the tag: {named.FamiliarRepository}");
+                throw new ImageNotFoundException(named.Familiar, $"An image does not exist locally with the tag: {named.FamiliarRepository}");
             }
             image = index.Images[id];
             manifestBytes = Content.Read(image.Manifest);
