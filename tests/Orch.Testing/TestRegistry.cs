@@ -25,12 +25,24 @@ public sealed class TestRegistry : IAsyncDisposable
     /// <summary>"127.0.0.1:PORT": use as the registry part of a reference.</summary>
     public string Host => $"127.0.0.1:{Port}";
 
-    public static async Task<TestRegistry> StartAsync()
+    /// <param name="user">With a user, the registry demands htpasswd basic auth (bcrypt hash made by python3's crypt).</param>
+    public static async Task<TestRegistry> StartAsync((string Name, string Password)? user = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "orch-registry-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var port = FreePort();
         var config = Path.Combine(root, "config.yml");
+        var auth = "";
+        if (user is { } u)
+        {
+            var hash = await ProcessRunner.RunAsync("python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", u.Password]);
+            if (hash.ExitCode != 0 || !hash.Stdout.StartsWith("$2", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("cannot make a bcrypt hash for htpasswd: " + hash);
+            }
+            await File.WriteAllTextAsync(Path.Combine(root, "htpasswd"), $"{u.Name}:{hash.Stdout.Trim()}\n");
+            auth = $"auth:\n  htpasswd:\n    realm: orch-test\n    path: {root}/htpasswd\n";
+        }
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
             log:
@@ -42,7 +54,7 @@ public sealed class TestRegistry : IAsyncDisposable
                 enabled: true
             http:
               addr: 127.0.0.1:{port}
-            """);
+            """ + "\n" + auth);
         var psi = new ProcessStartInfo("docker-registry") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add(config);
@@ -59,7 +71,7 @@ public sealed class TestRegistry : IAsyncDisposable
             try
             {
                 using var r = await http.GetAsync($"http://127.0.0.1:{port}/v2/");
-                if (r.StatusCode == HttpStatusCode.OK)
+                if (r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
                 {
                     return registry;
                 }

@@ -17,6 +17,8 @@ internal static class CommandTable
         (new HistoryCommand(), ["history"]),
         (new PullCommand(), ["pull"]),
         (new PushCommand(), ["push"]),
+        (new LoginCommand(), []),
+        (new LogoutCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

@@ -12,6 +12,15 @@ public sealed partial class ImageStore
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
+    /// <summary>`orch login`: checks the credentials against the registry, then keeps them (0600 file).</summary>
+    public async Task LoginAsync(string registry, string user, string password, CancellationToken ct)
+    {
+        var probe = ImageReference.Parse(registry.Replace("https://", "", StringComparison.Ordinal).Replace("http://", "", StringComparison.Ordinal).TrimEnd('/') + "/login-probe");
+        var client = new RegistryClient(Http, probe, push: false, InsecureRegistries, (user, password));
+        await client.PingAsync(ct);
+        Credentials.Set(probe.Domain, user, password);
+    }
+
     /// <summary>Registries reached over plain HTTP although not on loopback (daemon config).</summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
 
@@ -23,7 +32,7 @@ public sealed partial class ImageStore
     public async Task<string> PullAsync(string reference, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         var named = ImageReference.Parse(reference).WithDefaultTag();
-        var client = new RegistryClient(Http, named, push: false, InsecureRegistries);
+        var client = new RegistryClient(Http, named, push: false, InsecureRegistries, Credentials.Get(named.Domain));
         var (body, mediaType) = await client.GetManifestAsync(named.Digest ?? named.Tag!, ct);
         var manifestDigest = Digest.Of(body);
         if (named.Digest is not null && named.Digest != manifestDigest)

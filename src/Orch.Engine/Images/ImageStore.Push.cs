@@ -31,7 +31,7 @@ public sealed partial class ImageStore
         }
         var manifest = OciJson.ParseManifest(manifestBytes);
         await progress(new TransferProgress("", $"The push refers to repository [{named.Repository}]"));
-        var client = new RegistryClient(Http, named, push: true, InsecureRegistries);
+        var client = new RegistryClient(Http, named, push: true, InsecureRegistries, Credentials.Get(named.Domain));
         await Task.WhenAll(manifest.Layers.Reverse<OciDescriptor>().Select(l => PushBlobAsync(client, l.Digest, progress, ct)));
         await PushBlobAsync(client, manifest.Config.Digest, null, ct);
         await client.PutManifestAsync(named.Tag!, manifestBytes, manifest.MediaType, ct);

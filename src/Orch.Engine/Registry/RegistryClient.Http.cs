@@ -55,12 +55,23 @@ internal sealed partial class RegistryClient
 
     private static bool Idempotent(HttpMethod m) => m == HttpMethod.Get || m == HttpMethod.Head;
 
-    /// <summary>Bearer flow: GET realm?service=…&amp;scope=… and use its token (or access_token).</summary>
+    /// <summary>
+    /// Answers a 401: Basic → the stored credentials; Bearer → GET realm?service=…&amp;scope=… (with the
+    /// credentials as Basic auth when there are any) and use its token (or access_token).
+    /// </summary>
     private async Task<bool> AuthorizeAsync(HttpResponseMessage challenge, CancellationToken ct)
     {
+        var basic = credentials is { } c
+            ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(c.User + ":" + c.Password))
+            : null;
         var bearer = challenge.Headers.WwwAuthenticate.FirstOrDefault(h => h.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase));
         if (bearer?.Parameter is null)
         {
+            if (basic is not null && challenge.Headers.WwwAuthenticate.Any(h => h.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)))
+            {
+                authorization = new AuthenticationHeaderValue("Basic", basic);
+                return true;
+            }
             return false;
         }
         var p = ParseChallenge(bearer.Parameter);
@@ -74,7 +85,12 @@ internal sealed partial class RegistryClient
             query.Add("service=" + Uri.EscapeDataString(service));
         }
         query.Add("scope=" + Uri.EscapeDataString(p.GetValueOrDefault("scope") ?? scope));
-        using var tokenResponse = await http.GetAsync(realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join('&', query), ct);
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join('&', query));
+        if (basic is not null)
+        {
+            tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+        }
+        using var tokenResponse = await http.SendAsync(tokenRequest, ct);
         if (!tokenResponse.IsSuccessStatusCode)
         {
             throw new RegistryException($"authentication with {realm} failed: {(int)tokenResponse.StatusCode} {tokenResponse.ReasonPhrase}", tokenResponse.StatusCode);
@@ -142,7 +158,8 @@ internal sealed partial class RegistryClient
         }
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            throw new RegistryException($"{what}: {detail} (authentication required)", response.StatusCode);
+            var host = response.RequestMessage?.RequestUri?.Authority ?? "";
+            throw new RegistryException($"unauthorized: authentication required for {host} (orch login {host})", response.StatusCode);
         }
         throw new RegistryException($"{what}: {detail}", response.StatusCode);
     }

@@ -21,11 +21,14 @@ internal sealed partial class RegistryClient
     private readonly Uri baseUri;
     private readonly string repository;
     private readonly string scope;
+    private readonly (string User, string Password)? credentials;
     private AuthenticationHeaderValue? authorization;
 
-    public RegistryClient(HttpClient http, ImageReference reference, bool push, IReadOnlyCollection<string> insecure)
+    public RegistryClient(HttpClient http, ImageReference reference, bool push, IReadOnlyCollection<string> insecure,
+        (string User, string Password)? credentials = null)
     {
         this.http = http;
+        this.credentials = credentials;
         var host = reference.Domain == ImageReference.DefaultDomain ? "registry-1.docker.io" : reference.Domain;
         var scheme = IsLoopback(reference.Domain) || insecure.Contains(reference.Domain) ? "http" : "https";
         baseUri = new Uri($"{scheme}://{host}/");
@@ -34,6 +37,13 @@ internal sealed partial class RegistryClient
     }
 
     public string Repository => repository;
+
+    /// <summary>GET /v2/ (authenticating if challenged): `orch login` checks credentials with it.</summary>
+    public async Task PingAsync(CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "v2/"), ct);
+        await EnsureSuccessAsync(response, "login", ct);
+    }
 
     /// <summary>localhost, 127.0.0.0/8 or ::1, with or without a port.</summary>
     public static bool IsLoopback(string domain)

@@ -15,6 +15,22 @@ internal sealed partial class EngineApi
     public override Task PushImage(TransferRequest request, IServerStreamWriter<TransferMessage> responseStream, ServerCallContext context) =>
         TransferAsync(responseStream, context, p => images.PushAsync(request.Reference, p, context.CancellationToken));
 
+    public override async Task<Empty> Login(LoginRequest request, ServerCallContext context)
+    {
+        try
+        {
+            await images.LoginAsync(request.Registry, request.Username, request.Password, context.CancellationToken);
+            return new Empty();
+        }
+        catch (Exception e) when (TransferStatus.Map(e) is { } status)
+        {
+            throw new RpcException(status);
+        }
+    }
+
+    public override Task<LogoutResponse> Logout(LogoutRequest request, ServerCallContext context) =>
+        Task.FromResult(new LogoutResponse { Removed = images.Credentials.Remove(request.Registry) });
+
     private static async Task TransferAsync(IServerStreamWriter<TransferMessage> stream, ServerCallContext context,
         Func<Func<TransferProgress, ValueTask>, Task<string>> transfer)
     {
@@ -65,7 +81,7 @@ internal static class TransferStatus
         }
     }
 
-    private static Status? Map(Exception e) => e switch
+    public static Status? Map(Exception e) => e switch
     {
         ImageNotFoundException => new Status(StatusCode.NotFound, e.Message),
         RegistryException { Status: System.Net.HttpStatusCode.NotFound } => new Status(StatusCode.NotFound, e.Message),

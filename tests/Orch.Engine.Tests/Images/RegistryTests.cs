@@ -147,6 +147,36 @@ public sealed class RegistryTests
         Assert.Equal($"Error response from daemon: An image does not exist locally with the tag: {registry.Host}/nothing", push.Stderr.Trim());
     }
 
+    [Fact]
+    public async Task BasicAuthRegistry_PushNeedsLogin_LoginKeepsCredentialsInA0600File()
+    {
+        await using var registry = await TestRegistry.StartAsync(("alice", "s3cret"));
+        await using var d = await TestDaemon.StartAsync();
+        var name = $"{registry.Host}/private/box:v1";
+        await TestImages.BusyboxAsync(d, name);
+
+        var refused = await d.OrchAsync("push", name);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal($"Error response from daemon: unauthorized: authentication required for {registry.Host} (orch login {registry.Host})", refused.Stderr.Trim());
+
+        var wrong = await ProcessRunner.RunAsync(Binaries.Orch, ["-H", "unix://" + d.Socket, "login", "-u", "alice", "--password-stdin", registry.Host], stdin: "nope\n");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("unauthorized", wrong.Stderr);
+
+        var login = await ProcessRunner.RunAsync(Binaries.Orch, ["-H", "unix://" + d.Socket, "login", "-u", "alice", "--password-stdin", registry.Host], stdin: "s3cret\n");
+        Assert.True(login.ExitCode == 0, login.ToString());
+        Assert.Equal("Login Succeeded", login.Stdout.Trim());
+        var file = Path.Combine(d.DataRoot, "registry-auth.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+
+        await Ok(d.OrchAsync("push", name));
+        await Ok(d.OrchAsync("rmi", name));
+        await Ok(d.OrchAsync("pull", name));
+
+        Assert.Equal($"Removing login credentials for {registry.Host}", (await Ok(d.OrchAsync("logout", registry.Host))).Stdout.Trim());
+        Assert.Equal(1, (await d.OrchAsync("pull", name)).ExitCode);
+    }
+
     /// <summary>Paths, types, modes, owners, symlink targets and file contents (directory sizes and mtimes differ between overlay and a plain tree).</summary>
     private static async Task<string> TreeAsync(string dir)
     {
