@@ -37,6 +37,10 @@ internal static class CommandTable
         (new Volume.InspectCommand(), []),
         (new Volume.RmCommand(), []),
         (new Volume.PruneCommand(), []),
+        (new PullCommand(), ["pull"]),
+        (new PushCommand(), ["push"]),
+        (new LoginCommand(), []),
+        (new LogoutCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
