@@ -53,6 +53,7 @@ public sealed class TestDaemon : IAsyncDisposable
                  {
                      "--host", "unix://" + Socket, "--data-root", DataRoot, "--exec-root", ExecRoot,
                      "--bridge", Bridge, "--subnet", Subnet, "--cgroup-parent", CgroupParent, "--log-file", LogFile, "--log-level", "debug",
+                     "--cleanup-on-exit",
                  })
         {
             psi.ArgumentList.Add(a);

@@ -1,3 +1,4 @@
+using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
 using Volume = Orch.Cli.Commands.Volume;
 
@@ -9,6 +10,13 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new ImportCommand(), ["import"]),
+        (new ListCommand(), ["images"]),
+        (new RemoveCommand(), ["rmi"]),
+        (new InspectCommand(), []),
+        (new TagCommand(), ["tag"]),
+        (new HistoryCommand(), ["history"]),
+        (new Commands.Network.LsCommand(), []),
         (new Volume.CreateCommand(), []),
         (new Volume.LsCommand(), []),
         (new Volume.InspectCommand(), []),

@@ -19,6 +19,8 @@ public sealed class NodeOptions
     /// <summary>Directory holding orch-launch (the native launcher); defaults to orchd's own directory.</summary>
     public string? LauncherDir { get; set; }
     public bool ShowHelp { get; set; }
+    /// <summary>Hidden, for test daemons: remove the bridge and its iptables rules at exit when no container holds an address.</summary>
+    public bool CleanupOnExit { get; set; }
 
     public const string Usage = """
         Usage: orchd [OPTIONS]
@@ -59,6 +61,7 @@ public sealed class NodeOptions
                 case "--log-file": o.LogFile = Path.GetFullPath(Value()); break;
                 case "--log-level": o.LogLevel = Value(); break;
                 case "--launcher-dir": o.LauncherDir = Path.GetFullPath(Value()); break;
+                case "--cleanup-on-exit": o.CleanupOnExit = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }

@@ -2,8 +2,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orch.Engine;
+using Orch.Engine.Images;
 using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Network;
 using Orch.Engine.Volumes;
 using Orch.Node.Api;
 
@@ -41,10 +45,17 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton(EngineOptionsFrom(options));
+        builder.Services.AddSingleton<ImageStore>();
+        builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
+        // The runtime replaces this with its container list (rmi refuses an image a container uses).
+        builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
         builder.Services.AddSingleton(cgroups);
+        builder.Services.AddSingleton<BridgeNetworkDriver>();
+        builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
         builder.Services.AddSingleton<IVolumeStore>(new LocalVolumeStore(Path.Combine(options.DataRoot, "volumes")));
-        // Replaced by the container runtime's own check (a later registration wins); until then nothing is in use.
-        builder.Services.AddSingleton<VolumeInUse>(_ => false);
+        // Replaced by the container runtime's own check (registered before this line); until then nothing is in use.
+        builder.Services.TryAddSingleton<VolumeInUse>(_ => false);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -53,6 +64,10 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        // Open the image store now: it sweeps what a killed daemon left half-written.
+        _ = app.Services.GetRequiredService<ImageStore>();
+        // Bridge, NAT and the DNAT rules of containers that outlived a previous daemon, before any request.
+        await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -64,6 +79,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         if (app is not null)
         {
             await app.StopAsync(ct);
+            await CleanUpNetworkAsync(app.Services.GetRequiredService<BridgeNetworkDriver>(), ct);
         }
         // Only when no container group is left (containers may keep running across a daemon restart).
         if (cgroups is not null && cgroups.RemoveParent())
@@ -72,6 +88,34 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         }
         LogStopped();
     }
+
+    /// <summary>
+    /// The bridge and its rules normally outlive orchd because containers do. With --cleanup-on-exit (test
+    /// daemons) they are removed once no container holds a lease, so a finished test leaves nothing behind.
+    /// </summary>
+    private async Task CleanUpNetworkAsync(BridgeNetworkDriver network, CancellationToken ct)
+    {
+        if (!options.CleanupOnExit)
+        {
+            return;
+        }
+        if (!network.IsIdle)
+        {
+            LogNetworkKept(network.Bridge);
+            return;
+        }
+        await network.TeardownAsync(ct);
+    }
+
+    private static EngineOptions EngineOptionsFrom(NodeOptions o) => new()
+    {
+        DataRoot = o.DataRoot,
+        ExecRoot = o.ExecRoot,
+        Bridge = o.Bridge,
+        Subnet = o.Subnet,
+        CgroupParent = o.CgroupParent,
+        LauncherDir = o.LauncherDir ?? AppContext.BaseDirectory,
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -90,6 +134,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "removed empty cgroup parent {Parent}")]
     private partial void LogCgroupParentRemoved(string parent);
+    [LoggerMessage(Level = LogLevel.Information, Message = "bridge {Bridge} kept at exit: containers still hold addresses on it")]
+    private partial void LogNetworkKept(string bridge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd stopped")]
     private partial void LogStopped();
