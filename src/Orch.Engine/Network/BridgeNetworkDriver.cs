@@ -56,6 +56,13 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             var sw = Stopwatch.StartNew();
             leases.Load();
             loaded = true;
+            // A lease whose veth is gone belongs to a container whose namespace died while no daemon watched
+            // (or to a crash mid-attach/detach): its address and ports are free again.
+            foreach (var stale in leases.All.Where(l => !InterfaceExists(l.HostInterface)).ToList())
+            {
+                leases.Remove(stale.ContainerId);
+                LogStaleLease(stale.ContainerId, stale.IPAddress);
+            }
             await EnsureBridgeAsync(ct);
             var save = await HostCommand.SaveAsync(ct);
             await HostCommand.RestoreAsync(rules.Setup(save, leases.All), ct);

@@ -104,7 +104,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             return;
         }
-        if (!network.IsIdle)
+        if (!await network.IsIdleAsync())
         {
             LogNetworkKept(network.Bridge);
             return;

@@ -10,6 +10,7 @@ namespace Orch.Engine.Tests.Network;
 internal sealed class NetnsProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private bool disposed;
 
     private NetnsProcess(Process process) => this.process = process;
 
@@ -62,6 +63,11 @@ internal sealed class NetnsProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill();
