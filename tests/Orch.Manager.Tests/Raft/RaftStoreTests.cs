@@ -25,6 +25,7 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
     public async Task ThreeManagers_WritesFromEveryMember_SameStateInSameOrderEverywhere()
     {
         await using var cluster = await ManagerCluster.StartAsync(3, output);
+        using var watch = cluster.Managers[2].Live.Watch();
 
         // Writes through every member at once: followers forward to the leader.
         var writes = Enumerable.Range(0, 30).Select(i => CreateNodeAsync(cluster.Managers[i % 3], $"node-{i:D2}"));
@@ -39,6 +40,15 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
             // Versions are log indexes: equal on every manager only if every manager applied the same order.
             Assert.Equal(results.Select(r => r.Objects[0].Node.Meta.Version).Order(), nodes.Select(n => n.Meta.Version).Order());
         }
+
+        // A watcher on a follower saw every create, in log order.
+        var events = new List<StoreEvent>();
+        while (watch.Events.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+        Assert.Equal(30, events.Count(e => e.Kind == StoreEventKind.Created));
+        Assert.Equal(events.Select(e => e.Index).Order(), events.Select(e => e.Index));
     }
 
     [Fact]
