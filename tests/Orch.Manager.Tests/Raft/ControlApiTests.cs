@@ -52,4 +52,33 @@ public sealed class ControlApiTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.Unavailable, down.StatusCode);
         Assert.StartsWith("no quorum:", down.Status.Detail);
     }
+
+    [Fact]
+    public async Task SwarmInit_ThenInspectSwarmOnJoinedManager_TokensMatchTheReplicatedCa()
+    {
+        await using var cluster = await ManagerCluster.StartAsync(1, output);
+        var first = cluster.Managers[0];
+        using var ca = Orch.Manager.Security.RootCa.Create("cluster-1", TimeProvider.System);
+        var self = Node("node-1", "host-1");
+        self.ManagerStatus = new ManagerStatus { RaftAddr = first.RaftEndPoint.ToString(), ApiAddr = $"127.0.0.1:{first.ApiPort}" };
+        var init = await first.Live.ProposeAsync(Orch.Manager.State.SwarmInit.Build("cluster-1", self, ca), CancellationToken.None);
+        Assert.Equal(CommandErrorCode.None, init.Error);
+        await cluster.JoinAsync(cluster.NewManager("m2"), CancellationToken.None);
+
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{cluster.Managers[1].ApiPort}");
+        var swarm = await new Orch.Api.V1.Control.ControlClient(channel).InspectSwarmAsync(new InspectSwarmRequest());
+
+        Assert.Equal("cluster-1", swarm.Id);
+        Assert.Equal(TimeSpan.FromSeconds(5), swarm.Spec.DispatcherHeartbeatPeriod.ToTimeSpan());
+        Assert.Equal(5, swarm.Spec.TaskHistoryLimit);
+        var der = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(swarm.RootCa.CaCertPem).RawData;
+        foreach (var text in new[] { swarm.RootCa.JoinTokens.Worker, swarm.RootCa.JoinTokens.Manager })
+        {
+            Assert.True(Orch.Manager.Security.JoinToken.TryParse(text, out var token, out var error), error);
+            Assert.True(token!.MatchesCa(der));
+        }
+        Assert.NotEqual(swarm.RootCa.JoinTokens.Worker, swarm.RootCa.JoinTokens.Manager);
+        var node = cluster.Managers[1].Live.ReadLocal(s => s.GetNode("node-1"))!;
+        Assert.Equal(NodeRole.Manager, node.Spec.Role);
+    }
 }

@@ -25,6 +25,7 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
     public async Task ThreeManagers_WritesFromEveryMember_SameStateInSameOrderEverywhere()
     {
         await using var cluster = await ManagerCluster.StartAsync(3, output);
+        using var watch = cluster.Managers[2].Live.Watch();
 
         // Writes through every member at once: followers forward to the leader.
         var writes = Enumerable.Range(0, 30).Select(i => CreateNodeAsync(cluster.Managers[i % 3], $"node-{i:D2}"));
@@ -39,6 +40,15 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
             // Versions are log indexes: equal on every manager only if every manager applied the same order.
             Assert.Equal(results.Select(r => r.Objects[0].Node.Meta.Version).Order(), nodes.Select(n => n.Meta.Version).Order());
         }
+
+        // A watcher on a follower saw every create, in log order.
+        var events = new List<StoreEvent>();
+        while (watch.Events.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+        Assert.Equal(30, events.Count(e => e.Kind == StoreEventKind.Created));
+        Assert.Equal(events.Select(e => e.Index).Order(), events.Select(e => e.Index));
     }
 
     [Fact]
@@ -144,6 +154,8 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
         Assert.StartsWith("no quorum:", e.Message);
         Assert.Contains("of 3 managers reachable", e.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the write took {clock.Elapsed} to fail");
+        // A leader without its majority stops acting as leader (leader-only loops see their token cancelled).
+        await Eventually.TrueAsync(() => !leader.Live.IsLeader, TimeSpan.FromSeconds(5), "the isolated leader stepped down", cluster.Describe);
 
         await downed[0].StartAsync(RaftBootstrap.Restart, Within(20));
         await cluster.WaitForLeaderAsync();
@@ -224,5 +236,21 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => m.StartAsync(RaftBootstrap.Init, Within(10)));
         Assert.Contains("already holds manager state", e.Message);
+    }
+
+    [Fact]
+    public async Task ManagerRemoved_TwoRemainingKeepCommitting()
+    {
+        await using var cluster = await ManagerCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync();
+        var leaving = cluster.Managers.First(m => m != leader);
+
+        await leader.Live.RemoveMemberAsync(leaving.RaftEndPoint, Within(10));
+        // A removed member is not told (notes §4): its owner stops it and wipes its Raft data.
+        await leaving.StopAsync();
+
+        Assert.Equal(2, leader.Live.Members.Count);
+        await CreateNodeAsync(cluster.Running.First(m => m != leader), "after-removal");
+        await cluster.WaitForConvergedAsync();
     }
 }
