@@ -29,7 +29,6 @@ internal static class CommandTable
         (new ListCommand(), ["images"]),
         (new RemoveCommand(), ["rmi"]),
         (new Commands.Image.InspectCommand(), []),
-        (new InspectCommand(), []),
         (new TagCommand(), ["tag"]),
         (new HistoryCommand(), ["history"]),
         (new Commands.Network.LsCommand(), []),

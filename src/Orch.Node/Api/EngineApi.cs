@@ -20,7 +20,6 @@ internal sealed partial class EngineApi(
     ICgroupDriver cgroups,
     IVolumeStore volumes,
     VolumeInUse volumeInUse)
-    NodeOptions options, ImageStore images, IImageUsage imageUsage, ICgroupDriver cgroups, IVolumeStore volumes, VolumeInUse volumeInUse)
     : EngineGrpc.EngineBase
 {
     public const string ApiVersion = "1.0";
