@@ -168,6 +168,11 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
     public async Task ForceNewCluster_FromLoneSurvivorDataDir_HasAllStateAndTakesWrites()
     {
         await using var cluster = await ManagerCluster.StartAsync(3, output, snapshotEvery: 8);
+        // An election first, so that the log holds entries of a later term than the first.
+        var first = await cluster.WaitForLeaderAsync();
+        await first.StopAsync();
+        await cluster.WaitForLeaderAsync();
+        await first.StartAsync(RaftBootstrap.Restart, Within(20));
         for (var i = 0; i < 20; i++)
         {
             await CreateNodeAsync(cluster.Managers[i % 3], $"n{i:D2}");
@@ -175,6 +180,7 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
         await cluster.WaitForConvergedAsync();
         var survivor = cluster.Managers[2];
         var before = survivor.Live.State.ToSnapshot();
+        output.WriteLine("survivor snapshots: " + string.Join(", ", Directory.GetFiles(Path.Combine(survivor.DataDir, "snapshots")).Select(Path.GetFileName)));
         foreach (var m in cluster.Managers)
         {
             await m.StopAsync();
