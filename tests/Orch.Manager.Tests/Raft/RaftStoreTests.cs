@@ -124,7 +124,21 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
         await leader.StopAsync();
         var survivor = cluster.Running.First();
         var clock = Stopwatch.StartNew();
-        await CreateNodeAsync(survivor, "during");
+        // A write racing the election may fail with UNAVAILABLE; the contract is to retry it with
+        // the same request id (applied at most once), as a client would.
+        CommandResult? during = null;
+        while (during is null)
+        {
+            try
+            {
+                during = await survivor.Live.ProposeAsync(Create(Node("during"), "req-during"), Within(10));
+            }
+            catch (StoreUnavailableException e) when (clock.Elapsed < ManagerCluster.ElectionBound)
+            {
+                output.WriteLine($"retrying after {clock.ElapsedMilliseconds} ms: {e.Message}");
+            }
+        }
+        Assert.Equal(CommandErrorCode.None, during.Error);
         output.WriteLine($"first write after the leader stopped: {clock.ElapsedMilliseconds} ms");
         var newLeader = await cluster.WaitForLeaderAsync();
         Assert.NotSame(leader, newLeader);
