@@ -18,6 +18,8 @@ internal static class CommandTable
         (new PullCommand(), ["pull"]),
         (new PushCommand(), ["push"]),
         (new LoginCommand(), []),
+        (new SaveCommand(), ["save"]),
+        (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
     ];
 
