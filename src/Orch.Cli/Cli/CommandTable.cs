@@ -19,6 +19,7 @@ internal static class CommandTable
         (new PushCommand(), ["push"]),
         (new LoginCommand(), []),
         (new SaveCommand(), ["save"]),
+        (new PruneCommand(), []),
         (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
     ];
