@@ -17,7 +17,6 @@ public sealed partial class ImageCliTests
     public async Task Busybox_ImportListRemove_EndToEnd()
     {
         await using var d = await TestDaemon.StartAsync();
-        // How long busybox.sh takes is a benchmark's business, not a test's (the machine is noisy).
         // busybox.sh takes ~1.2 s on an idle machine; not asserted here (tests run in parallel on shared cores).
         var id = await TestImages.BusyboxAsync(d);
 
