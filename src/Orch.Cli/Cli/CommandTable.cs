@@ -1,3 +1,4 @@
+using Orch.Cli.Commands.Container;
 using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
 using Volume = Orch.Cli.Commands.Volume;
@@ -10,10 +11,24 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new RunCommand(), ["run"]),
+        (new CreateCommand(), ["create"]),
+        (new StartCommand(), ["start"]),
+        (new StopCommand(), ["stop"]),
+        (new KillCommand(), ["kill"]),
+        (new RestartCommand(), ["restart"]),
+        (new RmCommand(), ["rm"]),
+        (new PsCommand(), ["ps"]),
+        (new LogsCommand(), ["logs"]),
+        (new ExecCommand(), ["exec"]),
+        (new Commands.Container.InspectCommand(), ["inspect"]),
+        (new StatsCommand(), ["stats"]),
+        (new WaitCommand(), ["wait"]),
+        (new PruneCommand(), []),
         (new ImportCommand(), ["import"]),
         (new ListCommand(), ["images"]),
         (new RemoveCommand(), ["rmi"]),
-        (new InspectCommand(), []),
+        (new Commands.Image.InspectCommand(), []),
         (new TagCommand(), ["tag"]),
         (new HistoryCommand(), ["history"]),
         (new Commands.Network.LsCommand(), []),
@@ -22,6 +37,10 @@ internal static class CommandTable
         (new Volume.InspectCommand(), []),
         (new Volume.RmCommand(), []),
         (new Volume.PruneCommand(), []),
+        (new PullCommand(), ["pull"]),
+        (new PushCommand(), ["push"]),
+        (new LoginCommand(), []),
+        (new LogoutCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

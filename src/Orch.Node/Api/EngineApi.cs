@@ -14,7 +14,12 @@ namespace Orch.Node.Api;
 /// One partial facet per noun (EngineApi.Containers.cs, EngineApi.Images.cs, …). No logic here.
 /// </summary>
 internal sealed partial class EngineApi(
-    NodeOptions options, ImageStore images, IImageUsage imageUsage, ICgroupDriver cgroups, IVolumeStore volumes, VolumeInUse volumeInUse)
+    NodeOptions options,
+    ImageStore images,
+    IImageUsage imageUsage,
+    ICgroupDriver cgroups,
+    IVolumeStore volumes,
+    VolumeInUse volumeInUse)
     : EngineGrpc.EngineBase
 {
     public const string ApiVersion = "1.0";

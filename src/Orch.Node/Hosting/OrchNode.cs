@@ -57,6 +57,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         // Replaced by the container runtime's own check (registered before this line); until then nothing is in use.
         builder.Services.TryAddSingleton<VolumeInUse>(_ => false);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
+        builder.Services.AddContainerRuntime();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
@@ -68,6 +69,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         _ = app.Services.GetRequiredService<ImageStore>();
         // Bridge, NAT and the DNAT rules of containers that outlived a previous daemon, before any request.
         await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
+        // Containers that outlived a previous daemon are watched again (or restarted) before any request.
+        await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -99,7 +102,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             return;
         }
-        if (!network.IsIdle)
+        if (!await network.IsIdleAsync())
         {
             LogNetworkKept(network.Bridge);
             return;
@@ -114,7 +117,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         Bridge = o.Bridge,
         Subnet = o.Subnet,
         CgroupParent = o.CgroupParent,
-        LauncherDir = o.LauncherDir ?? AppContext.BaseDirectory,
+        LauncherDir = o.LauncherDir ?? RuntimeServices.FindLauncherDir(),
     };
 
     public async ValueTask DisposeAsync()

