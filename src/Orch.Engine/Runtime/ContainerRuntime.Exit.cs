@@ -33,6 +33,11 @@ internal sealed partial class ContainerRuntime
             // Daemon shutdown: the container keeps running; the next daemon reconnects.
             return;
         }
+        if (shutdown.IsCancellationRequested && code is null)
+        {
+            // The connection closed because the daemon is stopping, not because the container exited.
+            return;
+        }
         await OnExitedAsync(c, pid, code);
     }
 
