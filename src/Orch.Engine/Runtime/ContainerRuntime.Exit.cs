@@ -117,6 +117,8 @@ internal sealed partial class ContainerRuntime
         }
         c.Network = null;
         snapshots.Unmount(c.Id);
+        // A monitor killed (or lost in a reboot) could not unlink its socket.
+        File.Delete(MonitorSocket(c.Id));
     }
 
     private static bool ShouldRestart(ContainerRecord c, int code) => c.HostConfig.RestartPolicy switch
