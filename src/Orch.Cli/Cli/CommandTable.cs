@@ -1,6 +1,7 @@
 using Orch.Cli.Commands.Container;
 using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
+using Volume = Orch.Cli.Commands.Volume;
 
 namespace Orch.Cli.Cli;
 
@@ -31,6 +32,18 @@ internal static class CommandTable
         (new TagCommand(), ["tag"]),
         (new HistoryCommand(), ["history"]),
         (new Commands.Network.LsCommand(), []),
+        (new Volume.CreateCommand(), []),
+        (new Volume.LsCommand(), []),
+        (new Volume.InspectCommand(), []),
+        (new Volume.RmCommand(), []),
+        (new Volume.PruneCommand(), []),
+        (new PullCommand(), ["pull"]),
+        (new PushCommand(), ["push"]),
+        (new LoginCommand(), []),
+        (new SaveCommand(), ["save"]),
+        (new PruneCommand(), []),
+        (new LoadCommand(), ["load"]),
+        (new LogoutCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

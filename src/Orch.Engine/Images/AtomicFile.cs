@@ -9,14 +9,15 @@ namespace Orch.Engine.Images;
 /// </summary>
 internal static class AtomicFile
 {
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> data)
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> data, UnixFileMode mode = (UnixFileMode)0x1A4 /* 0644 */)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $".tmp-{Path.GetFileName(path)}-{Guid.NewGuid():N}");
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            // The mode is set at creation: a secret must never exist, even briefly, with wider permissions.
+            using (var fs = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
             {
                 fs.Write(data);
                 fs.Flush(flushToDisk: true);

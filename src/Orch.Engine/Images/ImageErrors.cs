@@ -1,7 +1,7 @@
 namespace Orch.Engine.Images;
 
 /// <summary>No image by that reference (Docker: "No such image: busybox:latest").</summary>
-public sealed class ImageNotFoundException(string reference) : Exception($"No such image: {reference}")
+public sealed class ImageNotFoundException(string reference, string? message = null) : Exception(message ?? $"No such image: {reference}")
 {
     public string Reference => reference;
 }

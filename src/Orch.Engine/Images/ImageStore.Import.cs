@@ -44,7 +44,7 @@ public sealed partial class ImageStore
             lock (gate)
             {
                 blob.Commit(layer.Digest);
-                var isNew = Layers.Commit(temp, layer.DiffId);
+                var isNew = Layers.Commit(temp, layer.DiffId, layer.UnpackedSize);
                 Content.Write(configBytes, id);
                 var manifestDigest = Content.Write(manifestBytes);
                 index.Images[id] = new StoredImage

@@ -24,6 +24,7 @@ public sealed partial class ImageStore : IImageStore
         this.logger = logger;
         Content = new ContentStore(Path.Combine(options.DataRoot, "blobs"));
         Layers = new LayerStore(Path.Combine(options.DataRoot, "snapshots"));
+        Credentials = new Registry.CredentialStore(Path.Combine(options.DataRoot, "registry-auth.json"));
         indexPath = Path.Combine(options.DataRoot, "images", "repositories.json");
         index = File.Exists(indexPath)
             ? JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), OciJson.Default.ImageIndexFile) ?? new ImageIndexFile()
@@ -33,6 +34,9 @@ public sealed partial class ImageStore : IImageStore
     }
 
     public ContentStore Content { get; }
+
+    /// <summary>`orch login` credentials by registry host.</summary>
+    public Registry.CredentialStore Credentials { get; }
 
     internal LayerStore Layers { get; }
 

@@ -4,7 +4,7 @@ using Orch.Engine.Network.Netlink;
 
 namespace Orch.Engine.Network;
 
-/// <summary>Attach, detach and teardown: the steps that create and remove per-container state.</summary>
+/// <summary>Attach: the steps that create per-container state.</summary>
 public sealed partial class BridgeNetworkDriver
 {
     public async Task<NetworkAttachment> AttachAsync(string containerId, int pid, IReadOnlyList<PortBinding> ports, string? hostname, CancellationToken ct)
@@ -12,13 +12,12 @@ public sealed partial class BridgeNetworkDriver
         ValidateContainerId(containerId);
         ValidatePid(pid);
         var wanted = ports.Select(PortReservations.Validate).ToList();
-        await gate.WaitAsync(ct);
+        var sw = Stopwatch.StartNew();
+        await EnterWhenReleasedAsync(containerId, ct);
         try
         {
-            EnsureLoaded();
-            var sw = Stopwatch.StartNew();
             var previous = leases.Get(containerId);
-            var others = leases.All.Where(l => l.ContainerId != containerId).ToList();
+            var others = ActiveLeases().Where(l => l.ContainerId != containerId).ToList();
             var resolved = new List<PortBinding>();
             foreach (var p in wanted)
             {
@@ -35,7 +34,7 @@ public sealed partial class BridgeNetworkDriver
                 await CreateVethAsync(lease, pid, ct);
                 if (resolved.Count > 0 || previous is { Ports.Count: > 0 })
                 {
-                    await HostCommand.RestoreAsync(rules.Ports(leases.All), ct);
+                    await HostCommand.RestoreAsync(rules.Ports(ActiveLeases()), ct);
                 }
             }
             catch
@@ -58,6 +57,25 @@ public sealed partial class BridgeNetworkDriver
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes the gate once no release of <paramref name="containerId"/> is in flight (a restarted container
+    /// re-attaching right after its detach must not meet its old veth).
+    /// </summary>
+    private async Task EnterWhenReleasedAsync(string containerId, CancellationToken ct)
+    {
+        while (true)
+        {
+            await gate.WaitAsync(ct);
+            EnsureLoaded();
+            if (!releasing.TryGetValue(containerId, out var pending))
+            {
+                return;
+            }
+            gate.Release();
+            await pending.WaitAsync(ct);
         }
     }
 
@@ -96,96 +114,6 @@ public sealed partial class BridgeNetworkDriver
         catch (IOException e)
         {
             throw new NetworkException($"network interface {name} is missing (was the bridge deleted by hand?)", e);
-        }
-    }
-
-    public async Task DetachAsync(string containerId, CancellationToken ct)
-    {
-        ValidateContainerId(containerId);
-        await gate.WaitAsync(ct);
-        try
-        {
-            EnsureLoaded();
-            var lease = leases.Get(containerId);
-            if (lease is { Ports.Count: > 0 })
-            {
-                // Rules first: the published port stops answering before the address can be reused.
-                await HostCommand.RestoreAsync(rules.Ports(leases.All.Where(l => l.ContainerId != containerId)), ct);
-            }
-            RemoveVeth(lease?.HostInterface ?? HostInterfaceFor(containerId));
-            if (lease is not null)
-            {
-                leases.Remove(containerId);
-                LogDetached(containerId, lease.IPAddress);
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    /// <summary>Deleting one end deletes the pair; when the container's namespace died the pair is already gone.</summary>
-    private static void RemoveVeth(string hostInterface)
-    {
-        if (!InterfaceExists(hostInterface))
-        {
-            return;
-        }
-        try
-        {
-            using var nl = RtNetlink.Open();
-            nl.DeleteLink(hostInterface);
-        }
-        catch (NetworkException e) when (e.Errno == 19 /* ENODEV */)
-        {
-            // The namespace went away between the check and the delete.
-        }
-    }
-
-    public async Task TeardownAsync(CancellationToken ct)
-    {
-        await gate.WaitAsync(ct);
-        try
-        {
-            EnsureLoaded();
-            foreach (var lease in leases.All)
-            {
-                RemoveVeth(lease.HostInterface);
-            }
-            var script = rules.Teardown(await HostCommand.SaveAsync(ct));
-            if (script is not null)
-            {
-                await HostCommand.RestoreAsync(script, ct);
-            }
-            if (InterfaceExists(bridge))
-            {
-                await HostCommand.IpBatchAsync([$"link del {bridge}"], ct);
-            }
-            leases.Clear();
-            LogTornDown(bridge);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    /// <summary>True when no container holds a lease (the daemon may then tear the network down on exit).</summary>
-    public bool IsIdle
-    {
-        get
-        {
-            gate.Wait();
-            try
-            {
-                EnsureLoaded();
-                return leases.All.Count == 0;
-            }
-            finally
-            {
-                gate.Release();
-            }
         }
     }
 }

@@ -56,6 +56,13 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             var sw = Stopwatch.StartNew();
             leases.Load();
             loaded = true;
+            // A lease whose veth is gone belongs to a container whose namespace died while no daemon watched
+            // (or to a crash mid-attach/detach): its address and ports are free again.
+            foreach (var stale in leases.All.Where(l => !InterfaceExists(l.HostInterface)).ToList())
+            {
+                leases.Remove(stale.ContainerId);
+                LogStaleLease(stale.ContainerId, stale.IPAddress);
+            }
             await EnsureBridgeAsync(ct);
             var save = await HostCommand.SaveAsync(ct);
             await HostCommand.RestoreAsync(rules.Setup(save, leases.All), ct);
@@ -121,9 +128,22 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
 
     private static void ValidatePid(int pid)
     {
-        if (pid <= 0 || !File.Exists($"/proc/{pid}/ns/net"))
+        string? ns = null;
+        try
+        {
+            ns = pid > 0 ? new FileInfo($"/proc/{pid}/ns/net").LinkTarget : null;
+        }
+        catch (IOException)
+        {
+        }
+        if (ns is null)
         {
             throw new NetworkException($"no process {pid} to take a network namespace from");
+        }
+        // Configuring "the container" in the host's namespace would replace the host's default route.
+        if (ns == new FileInfo("/proc/self/ns/net").LinkTarget)
+        {
+            throw new NetworkException($"process {pid} shares the host's network namespace; refusing to configure it as a container");
         }
     }
 

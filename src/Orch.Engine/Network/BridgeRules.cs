@@ -5,8 +5,8 @@ namespace Orch.Engine.Network;
 /// <summary>
 /// The iptables rules of one bridge, rendered as iptables-restore scripts (pure: text in, text out).
 /// Everything lives in three chains named after the bridge, so nothing of another daemon or of the host is
-/// touched: nat ORCH-&lt;br&gt; (DNAT of published ports), nat ORCH-&lt;br&gt;-POST (masquerading) and filter
-/// ORCH-&lt;br&gt;-FWD (forwarding). The only rules outside them are the jumps from the built-in chains, and
+/// touched: nat ORCH-&lt;br&gt; (DNAT of published ports), nat ORCH-&lt;br&gt;-POST (masquerading), filter
+/// ORCH-&lt;br&gt;-FWD (forwarding) and filter ORCH-&lt;br&gt;-IN (guarding the host's loopback). The only rules outside them are the jumps from the built-in chains, and
 /// each of those carries the comment "orch:&lt;br&gt;" so teardown finds exactly ours in iptables-save.
 /// </summary>
 internal sealed class BridgeRules(string bridge, Ipv4Subnet subnet)
@@ -15,6 +15,7 @@ internal sealed class BridgeRules(string bridge, Ipv4Subnet subnet)
     public string DnatChain => "ORCH-" + bridge;
     public string PostChain => "ORCH-" + bridge + "-POST";
     public string ForwardChain => "ORCH-" + bridge + "-FWD";
+    public string InputChain => "ORCH-" + bridge + "-IN";
 
     private static readonly string[] BuiltinChains = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
 
@@ -48,7 +49,13 @@ internal sealed class BridgeRules(string bridge, Ipv4Subnet subnet)
 
         sb.Append("*filter\n");
         sb.Append(':').Append(ForwardChain).Append(" - [0:0]\n");
+        sb.Append(':').Append(InputChain).Append(" - [0:0]\n");
         AppendDeletes(sb, own, "filter");
+        // route_localnet=1 would also let a container send to 127.0.0.1 of the host through the bridge and reach
+        // services bound to loopback only (CVE-2020-8558 for kube-proxy). Only the replies and DNAT of published
+        // ports may carry a loopback address here.
+        sb.Append($"-I INPUT 1 -i {bridge} -m comment --comment \"{Comment}\" -j {InputChain}\n");
+        sb.Append($"-A {InputChain} -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP\n");
         // First in FORWARD, so that a DROP policy or another tool's rule (bridge-nf may be on) cannot cut containers off.
         sb.Append($"-I FORWARD 1 -m comment --comment \"{Comment}\" -j {ForwardChain}\n");
         sb.Append($"-A {ForwardChain} -i {bridge} -j ACCEPT\n");
@@ -73,7 +80,7 @@ internal sealed class BridgeRules(string bridge, Ipv4Subnet subnet)
         var own = OwnRules(iptablesSave);
         var chains = ExistingChains(iptablesSave);
         var sb = new StringBuilder();
-        foreach (var (table, ours) in new[] { ("nat", new[] { DnatChain, PostChain }), ("filter", new[] { ForwardChain }) })
+        foreach (var (table, ours) in new[] { ("nat", new[] { DnatChain, PostChain }), ("filter", new[] { ForwardChain, InputChain }) })
         {
             var present = ours.Where(c => chains.Contains((table, c))).ToList();
             if (present.Count == 0 && !own.Any(r => r.Table == table))

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Orch.Api.V1;
 using Orch.Engine.Images;
 using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Volumes;
 using Orch.Node.Hosting;
 using EngineGrpc = Orch.Api.V1.Engine;
 
@@ -12,7 +13,14 @@ namespace Orch.Node.Api;
 /// The engine gRPC service: translates between proto messages and Orch.Engine calls.
 /// One partial facet per noun (EngineApi.Containers.cs, EngineApi.Images.cs, …). No logic here.
 /// </summary>
-internal sealed partial class EngineApi(NodeOptions options, ImageStore images, IImageUsage imageUsage, ICgroupDriver cgroups) : EngineGrpc.EngineBase
+internal sealed partial class EngineApi(
+    NodeOptions options,
+    ImageStore images,
+    IImageUsage imageUsage,
+    ICgroupDriver cgroups,
+    IVolumeStore volumes,
+    VolumeInUse volumeInUse)
+    : EngineGrpc.EngineBase
 {
     public const string ApiVersion = "1.0";
 

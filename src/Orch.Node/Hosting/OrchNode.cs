@@ -8,6 +8,7 @@ using Orch.Engine;
 using Orch.Engine.Images;
 using Orch.Engine.Runtime.Cgroups;
 using Orch.Engine.Network;
+using Orch.Engine.Volumes;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -52,6 +53,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton(cgroups);
         builder.Services.AddSingleton<BridgeNetworkDriver>();
         builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
+        builder.Services.AddSingleton<IVolumeStore>(new LocalVolumeStore(Path.Combine(options.DataRoot, "volumes")));
+        // Replaced by the container runtime's own check (registered before this line); until then nothing is in use.
+        builder.Services.TryAddSingleton<VolumeInUse>(_ => false);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.Services.AddContainerRuntime();
         builder.WebHost.ConfigureKestrel(k =>
@@ -98,7 +102,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             return;
         }
-        if (!network.IsIdle)
+        if (!await network.IsIdleAsync())
         {
             LogNetworkKept(network.Bridge);
             return;

@@ -85,6 +85,7 @@ public sealed class CgroupLayoutTests
                 "/sys/fs/cgroup/cpuacct/orch-test-3/abc/cgroup.procs",
                 "/sys/fs/cgroup/pids/orch-test-3/abc/cgroup.procs",
                 "/sys/fs/cgroup/freezer/orch-test-3/abc/cgroup.procs",
+                "/sys/fs/cgroup/devices/orch-test-3/abc/cgroup.procs",
                 "/sys/fs/cgroup/unified/orch-test-3/abc/cgroup.procs",
             ],
             d.Open("abc").ProcsFiles);

@@ -90,7 +90,9 @@ public sealed class CgroupV1RealTests : IDisposable
     public async Task Cpu02_BusyLoop_RunsMeasurablySlowerThanUnlimited()
     {
         // ~0.2–0.5 s of CPU on this machine; the same work without and with a 0.2 CPU quota, one after the other.
-        const string busy = "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done";
+        // The script times itself from /proc/uptime (10 ms steps), so how late the busy test host notices the
+        // exit does not count.
+        const string busy = "read t0 x < /proc/uptime; i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; read t1 x < /proc/uptime; echo $t0 $t1";
         var free = driver.Create("cpu-free", new CgroupLimits(0, 0, 0));
         var slow = driver.Create("cpu-slow", new CgroupLimits(0, 200_000_000, 0));
         Assert.Equal("20000", File.ReadAllText(Path.Combine(DirIn(slow, "cpu"), "cpu.cfs_quota_us")).Trim());
@@ -124,7 +126,8 @@ public sealed class CgroupV1RealTests : IDisposable
         p.Go();
         var r = await p.WaitAsync(TimeSpan.FromSeconds(120));
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}; stderr: {r.Stderr}");
-        return r.Wall;
+        var t = r.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return TimeSpan.FromSeconds(t[1] - t[0]);
     }
 
     private static ulong ReadCpuStat(ICgroup g, string key) =>
@@ -167,6 +170,32 @@ public sealed class CgroupV1RealTests : IDisposable
         g.Delete();
         Assert.All(g.ProcsFiles, f => Assert.False(Directory.Exists(Path.GetDirectoryName(f)), f));
         g.Delete(); // idempotent
+    }
+
+    [Fact]
+    public async Task Devices_OnlyDockersAllowlistOpens_MknodStillWorks()
+    {
+        var g = driver.Create("dev", new CgroupLimits(0, 0, 0));
+        var dir = Path.Combine(Path.GetTempPath(), "orch-dev-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            // Inside the group: make a node for /dev/mem (c 1:1, not allowed) and one for /dev/null (allowed).
+            using var p = GroupedProcess.Start(g,
+                $"/bin/busybox mknod {dir}/mem c 1 1 && /bin/busybox mknod {dir}/null c 1 3 && echo made; "
+                + $"/bin/busybox head -c 1 {dir}/mem >/dev/null; echo mem=$?; echo x > {dir}/null; echo null=$?");
+            p.Go();
+            var r = await p.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(r.Stdout.Contains("made", StringComparison.Ordinal), r.Stdout + r.Stderr);
+            Assert.Contains("mem=1", r.Stdout);
+            Assert.Contains("Operation not permitted", r.Stderr);
+            Assert.Contains("null=0", r.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        g.Delete();
     }
 
     [Fact]

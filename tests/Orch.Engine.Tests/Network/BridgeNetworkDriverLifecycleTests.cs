@@ -41,13 +41,59 @@ public sealed class BridgeNetworkDriverLifecycleTests
         Assert.True(HostNetworkState.InterfaceExists(a1.HostInterface));
 
         await net.Driver.DetachAsync("c1", None);
+        // The published port is closed when detach returns; the veth goes in the background.
+        Assert.DoesNotContain($"--dport {hostPort} ", await HostNetworkState.IptablesSaveAsync());
         await net.Driver.DetachAsync("c1", None); // idempotent
+        await net.Driver.WhenReleasedAsync();
 
         Assert.False(HostNetworkState.InterfaceExists(a1.HostInterface));
-        Assert.DoesNotContain($"--dport {hostPort} ", await HostNetworkState.IptablesSaveAsync());
+        Assert.DoesNotContain("\"c1\"", await File.ReadAllTextAsync(Path.Combine(net.Options.DataRoot, "network", "leases.json")));
         var c2 = await net.ContainerAsync();
         var a2 = await net.Driver.AttachAsync("c2", c2.Pid, [new PortBinding("", hostPort, 80, "tcp")], null, None);
         Assert.Equal(a1.IPAddress, a2.IPAddress);
+    }
+
+    [Fact]
+    public async Task Detach_ThenAttachAgain_WaitsForTheOldVethAndKeepsNothingStale()
+    {
+        await using var net = await NetworkSandbox.StartAsync();
+        var c1 = await net.ContainerAsync();
+        var a1 = await net.Driver.AttachAsync("c1", c1.Pid, [], null, None);
+        var c1b = await net.ContainerAsync();
+
+        // As a restart does: detach, then at once attach the same container in a new namespace.
+        await net.Driver.DetachAsync("c1", None);
+        var a2 = await net.Driver.AttachAsync("c1", c1b.Pid, [], null, None);
+
+        Assert.Equal(a1.HostInterface, a2.HostInterface);
+        var eth0 = await c1b.RunInAsync("ip", "-o", "-4", "addr", "show", "eth0");
+        Assert.Contains($"inet {a2.IPAddress}/24", eth0.Stdout);
+        var old = await c1.RunInAsync("ip", "link", "show", "eth0");
+        Assert.NotEqual(0, old.ExitCode);
+    }
+
+    [Fact]
+    public async Task Initialize_DropsLeasesWhoseVethIsGone()
+    {
+        await using var net = await NetworkSandbox.StartAsync();
+        var c1 = await net.ContainerAsync();
+        var c2 = await net.ContainerAsync();
+        await net.Driver.AttachAsync("alive", c1.Pid, [], null, None);
+        var dead = await net.Driver.AttachAsync("dead", c2.Pid, [new PortBinding("", 19100 + net.Slot, 80, "tcp")], null, None);
+        await c2.DisposeAsync(); // the namespace dies while "no daemon watches"
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (HostNetworkState.InterfaceExists(dead.HostInterface) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var driver = net.NewDriver();
+        await driver.InitializeAsync(None);
+
+        var leases = await File.ReadAllTextAsync(Path.Combine(net.Options.DataRoot, "network", "leases.json"));
+        Assert.Contains("\"alive\"", leases);
+        Assert.DoesNotContain("\"dead\"", leases);
+        Assert.DoesNotContain($"--dport {19100 + net.Slot} ", await HostNetworkState.IptablesSaveAsync());
     }
 
     [Fact]
@@ -84,6 +130,18 @@ public sealed class BridgeNetworkDriverLifecycleTests
 
         Assert.Equal($"Bind for 0.0.0.0:{port} failed: address already in use by a host process", e.Message);
         Assert.False(HostNetworkState.InterfaceExists(net.Driver.HostInterfaceFor("c1")));
+    }
+
+    [Fact]
+    public async Task Attach_ProcessInTheHostNamespace_IsRefused()
+    {
+        await using var net = await NetworkSandbox.StartAsync();
+        var e = await Assert.ThrowsAsync<NetworkException>(() =>
+            net.Driver.AttachAsync("c1", Environment.ProcessId, [], null, None));
+        Assert.Contains("shares the host's network namespace", e.Message);
+        Assert.False(HostNetworkState.InterfaceExists(net.Driver.HostInterfaceFor("c1")));
+        var gone = await Assert.ThrowsAsync<NetworkException>(() => net.Driver.AttachAsync("c1", int.MaxValue, [], null, None));
+        Assert.Contains("no process", gone.Message);
     }
 
     [Fact]

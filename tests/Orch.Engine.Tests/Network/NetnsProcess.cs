@@ -10,6 +10,7 @@ namespace Orch.Engine.Tests.Network;
 internal sealed class NetnsProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private bool disposed;
 
     private NetnsProcess(Process process) => this.process = process;
 
@@ -28,7 +29,7 @@ internal sealed class NetnsProcess : IAsyncDisposable
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        var self = File.ResolveLinkTarget("/proc/self/ns/net", false)!.ToString();
+        var self = new FileInfo("/proc/self/ns/net").LinkTarget;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
@@ -39,7 +40,7 @@ internal sealed class NetnsProcess : IAsyncDisposable
             try
             {
                 // Ready once unshare has exec'd the command: the namespace is then final.
-                if (File.ResolveLinkTarget($"/proc/{p.Id}/ns/net", false)?.ToString() is { } ns && ns != self
+                if (new FileInfo($"/proc/{p.Id}/ns/net").LinkTarget is { } ns && ns != self
                     && File.ReadAllText($"/proc/{p.Id}/comm").Trim() != "unshare")
                 {
                     return new NetnsProcess(p);
@@ -62,6 +63,11 @@ internal sealed class NetnsProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill();

@@ -37,7 +37,7 @@ internal sealed class LayerStore
     /// Makes an unpacked temp dir the snapshot of <paramref name="chainId"/>. Returns false (and discards the
     /// temp dir) when that snapshot already exists: identical chain IDs mean identical content.
     /// </summary>
-    public bool Commit(string tempDir, string chainId)
+    public bool Commit(string tempDir, string chainId, long size)
     {
         var target = Path.Combine(root, Digest.Hex(chainId));
         if (Directory.Exists(target))
@@ -45,6 +45,7 @@ internal sealed class LayerStore
             Discard(tempDir);
             return false;
         }
+        File.WriteAllText(Path.Combine(tempDir, "size"), size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // syncfs(2): the unpacked files must be on disk before the rename makes them visible.
         var fd = LayerSyscalls.Open(tempDir, LayerSyscalls.O_RDONLY | LayerSyscalls.O_DIRECTORY | LayerSyscalls.O_CLOEXEC, 0);
         if (fd >= 0)
@@ -56,6 +57,10 @@ internal sealed class LayerStore
         AtomicFile.SyncDirectory(root);
         return true;
     }
+
+    /// <summary>Unpacked size recorded when the snapshot was committed.</summary>
+    public long SizeOf(string chainId) =>
+        long.TryParse(File.ReadAllText(Path.Combine(root, Digest.Hex(chainId), "size")), out var n) ? n : 0;
 
     public static void Discard(string dir)
     {

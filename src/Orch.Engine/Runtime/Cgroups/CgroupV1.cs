@@ -12,9 +12,11 @@ internal sealed class CgroupV1 : ICgroup
     private readonly string cpuacct;
     private readonly string pids;
     private readonly string freezer;
+    private readonly string? devices;
 
-    public CgroupV1(string name, ICgroupFs fs, string memory, string cpu, string cpuacct, string pids, string freezer, string? tracking)
+    public CgroupV1(string name, ICgroupFs fs, string memory, string cpu, string cpuacct, string pids, string freezer, string? devices, string? tracking)
     {
+        this.devices = devices;
         Name = name;
         this.fs = fs;
         this.memory = memory;
@@ -23,6 +25,10 @@ internal sealed class CgroupV1 : ICgroup
         this.pids = pids;
         this.freezer = freezer;
         var dirs = new List<string> { memory, cpu, cpuacct, pids, freezer };
+        if (devices is not null)
+        {
+            dirs.Add(devices);
+        }
         if (tracking is not null)
         {
             dirs.Add(tracking);
@@ -37,9 +43,18 @@ internal sealed class CgroupV1 : ICgroup
 
     public IReadOnlyList<string> ProcsFiles => Directories.Select(d => Path.Combine(d, "cgroup.procs")).ToList();
 
-    /// <summary>Writes the limits; called once, before any process joins.</summary>
+    /// <summary>Writes the limits and the device allowlist; called before any process joins.</summary>
     public void Apply(CgroupLimits limits)
     {
+        if (devices is not null)
+        {
+            // Deny everything, then allow what Docker (and runc) allow by default.
+            CgroupFiles.Write(fs, devices, "devices.deny", "a");
+            foreach (var rule in DeviceAllowlist.Rules)
+            {
+                CgroupFiles.Write(fs, devices, "devices.allow", rule);
+            }
+        }
         if (limits.MemoryBytes > 0)
         {
             CgroupFiles.Write(fs, memory, "memory.limit_in_bytes", limits.MemoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -2,8 +2,10 @@ namespace Orch.Engine.Runtime.Cgroups;
 
 /// <summary>
 /// cgroup v1 (legacy and hybrid): one directory per hierarchy. The container joins memory, cpu, cpuacct, pids
-/// and freezer (for <see cref="ICgroup.KillAll"/>); in hybrid mode also the cgroup2 tree, with no controller,
-/// only so that the kernel tracks its processes there as well — what runc and crun do.
+/// and freezer (for <see cref="ICgroup.KillAll"/>), and devices when mounted (Docker's device allowlist: the
+/// default capabilities include MKNOD, so without it a container could make and open a host disk's node);
+/// in hybrid mode also the cgroup2 tree, with no controller, only so that the kernel tracks its processes
+/// there as well — what runc and crun do.
 ///
 /// Where groups go: PARENT/NAME below this daemon's own cgroup in each hierarchy, runc's rule for an empty
 /// cgroupsPath. It matters for memory here: the sandbox puts each session (and so orchd) in memory cgroup
@@ -17,6 +19,9 @@ internal sealed class CgroupV1Driver : ICgroupDriver
 {
     /// <summary>Controllers a container joins; any other v1 hierarchy (cpuset, devices, blkio, …) is left alone.</summary>
     internal static readonly string[] Joined = ["memory", "cpu", "cpuacct", "pids", "freezer"];
+
+    /// <summary>Joined when mounted (every systemd machine has it; a bare legacy setup may not).</summary>
+    internal const string Devices = "devices";
 
     private readonly ICgroupFs fs;
     private readonly string parent;
@@ -71,6 +76,7 @@ internal sealed class CgroupV1Driver : ICgroupDriver
             cpuacct: Dir("cpuacct"),
             pids: Dir("pids"),
             freezer: Dir("freezer"),
+            devices: layout.V1.ContainsKey(Devices) ? Dir(Devices) : null,
             tracking: layout.Unified is null ? null : Path.Combine(layout.Unified.OwnDirectory, rel));
     }
 
@@ -78,7 +84,7 @@ internal sealed class CgroupV1Driver : ICgroupDriver
 
     private IEnumerable<string> Bases()
     {
-        var bases = Joined.Select(c => layout.V1[c].OwnDirectory);
+        var bases = Joined.Append(Devices).Where(layout.V1.ContainsKey).Select(c => layout.V1[c].OwnDirectory);
         if (layout.Unified is not null)
         {
             bases = bases.Append(layout.Unified.OwnDirectory);
