@@ -33,6 +33,11 @@ internal sealed partial class ContainerRuntime
             // Daemon shutdown: the container keeps running; the next daemon reconnects.
             return;
         }
+        if (shutdown.IsCancellationRequested && code is null)
+        {
+            // The connection closed because the daemon is stopping, not because the container exited.
+            return;
+        }
         await OnExitedAsync(c, pid, code);
     }
 
@@ -112,6 +117,8 @@ internal sealed partial class ContainerRuntime
         }
         c.Network = null;
         snapshots.Unmount(c.Id);
+        // A monitor killed (or lost in a reboot) could not unlink its socket.
+        File.Delete(MonitorSocket(c.Id));
     }
 
     private static bool ShouldRestart(ContainerRecord c, int code) => c.HostConfig.RestartPolicy switch

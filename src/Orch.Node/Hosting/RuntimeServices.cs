@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orch.Engine.Images;
 using Orch.Engine.Runtime;
 using Orch.Engine.Snapshots;
+using Orch.Engine.Volumes;
 
 namespace Orch.Node.Hosting;
 
@@ -17,6 +18,8 @@ internal static class RuntimeServices
         services.AddSingleton<IImageUsage, ContainerImageUsage>();
         services.AddSingleton<OverlaySnapshotter>();
         services.AddSingleton<ContainerRuntime>();
+        // volume rm/prune ask the runtime whether a container (any state) refers to a volume.
+        services.AddSingleton<VolumeInUse>(sp => sp.GetRequiredService<ContainerRuntime>().VolumeInUse);
         return services;
     }
 

@@ -60,6 +60,17 @@ public sealed class BadInputTests(RuntimeFixture f) : IClassFixture<RuntimeFixtu
         }
     }
 
+    [Fact]
+    public async Task NonRootCaller_IsRefused_WithOneLine()
+    {
+        var before = Snapshot();
+        var r = await ProcessRunner.RunAsync("/usr/bin/setpriv",
+            ["--reuid", "65534", "--regid", "65534", "--clear-groups", Binaries.Orch, "-H", "unix://" + D.Socket, "run", "--network", "none", BusyboxImage.Name, "true"]);
+        CliAssert.OneLineError(r, "permission denied while trying to connect to the orch daemon socket");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Equal(before, Snapshot());
+    }
+
     /// <summary>What a failed command could leave: containers, their directories, mounts.</summary>
     private string Snapshot()
     {

@@ -67,13 +67,27 @@ public sealed class CleanupTests
         }
     }
 
-    /// <summary>Cgroup directories of these containers in any hierarchy (v1 controllers or v2).</summary>
-    private static List<string> CgroupDirs(TestDaemon d, List<string> ids) =>
-        [.. Directory.GetDirectories("/sys/fs/cgroup")
-            .Select(h => Path.Combine(h, d.CgroupParent))
-            .Where(Directory.Exists)
+    /// <summary>
+    /// Cgroup directories of these containers in every hierarchy. The parent sits under the daemon's own
+    /// cgroup of each hierarchy (as /proc/self/cgroup names it; on these machines memory is nested).
+    /// </summary>
+    private static List<string> CgroupDirs(TestDaemon d, List<string> ids)
+    {
+        var parents = new List<string>();
+        foreach (var line in File.ReadLines("/proc/self/cgroup"))
+        {
+            var parts = line.Split(':', 3);
+            var mounts = parts[1].Length == 0 ? ["unified"] : parts[1].Split(',').Where(c => !c.StartsWith("name=", StringComparison.Ordinal));
+            foreach (var m in mounts)
+            {
+                parents.Add(Path.Combine("/sys/fs/cgroup", m) + parts[2].TrimEnd('/') + "/" + d.CgroupParent);
+                parents.Add(Path.Combine("/sys/fs/cgroup", m, d.CgroupParent));
+            }
+        }
+        return [.. parents.Where(Directory.Exists).Distinct()
             .SelectMany(p => Directory.GetDirectories(p))
             .Where(dir => ids.Any(id => dir.Contains(id[..12], StringComparison.Ordinal)))];
+    }
 
     /// <summary>Interfaces enslaved to the daemon's bridge: the host ends of container veths.</summary>
     private static async Task<List<string>> BridgePortsAsync(TestDaemon d)

@@ -38,6 +38,24 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task DaemonStoppedCleanly_ContainersKeepRunning_AndAreFoundAgain()
+    {
+        await using var d = await TestDaemon.StartAsync();
+        await BusyboxImage.InstallAsync(d);
+        var id = CliAssert.Ok(await d.OrchAsync("run", "-d", BusyboxImage.Name, "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done")).Stdout.Trim();
+        var pid = Pid(await d.OrchAsync("inspect", id));
+        await d.StopAsync();
+        Assert.True(File.Exists($"/proc/{pid}/cmdline"), "container died with a SIGTERM'd orchd");
+        await d.StartProcessAsync();
+        Assert.Contains("Up ", CliAssert.Ok(await d.OrchAsync("ps")).Stdout);
+        Assert.Equal(pid, Pid(await d.OrchAsync("inspect", id)));
+        CliAssert.Ok(await d.OrchAsync("stop", id));
+        Assert.Equal("0\n", CliAssert.Ok(await d.OrchAsync("wait", id)).Stdout);
+        CliAssert.Ok(await d.OrchAsync("rm", id));
+        Assert.Empty(LeakCheck.MountsBelow(d.Root));
+    }
+
+    [Fact]
     public async Task RestartAlways_ComesBackWhenTheDaemonStartsAfterAReboot()
     {
         await using var d = await TestDaemon.StartAsync();
