@@ -1,4 +1,7 @@
+using Orch.Cli.Commands.Container;
+using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
+using Volume = Orch.Cli.Commands.Volume;
 
 namespace Orch.Cli.Cli;
 
@@ -8,7 +11,36 @@ internal static class CommandTable
     public static readonly IReadOnlyList<(ICommand Command, string[] Aliases)> All =
     [
         (new VersionCommand(), ["version"]),
+        (new RunCommand(), ["run"]),
+        (new CreateCommand(), ["create"]),
+        (new StartCommand(), ["start"]),
+        (new StopCommand(), ["stop"]),
+        (new KillCommand(), ["kill"]),
+        (new RestartCommand(), ["restart"]),
+        (new RmCommand(), ["rm"]),
+        (new PsCommand(), ["ps"]),
+        (new LogsCommand(), ["logs"]),
+        (new ExecCommand(), ["exec"]),
+        (new Commands.Container.InspectCommand(), ["inspect"]),
+        (new StatsCommand(), ["stats"]),
+        (new WaitCommand(), ["wait"]),
+        (new PruneCommand(), []),
+        (new ImportCommand(), ["import"]),
+        (new ListCommand(), ["images"]),
+        (new RemoveCommand(), ["rmi"]),
+        (new Commands.Image.InspectCommand(), []),
+        (new TagCommand(), ["tag"]),
+        (new HistoryCommand(), ["history"]),
         (new Commands.Network.LsCommand(), []),
+        (new Volume.CreateCommand(), []),
+        (new Volume.LsCommand(), []),
+        (new Volume.InspectCommand(), []),
+        (new Volume.RmCommand(), []),
+        (new Volume.PruneCommand(), []),
+        (new PullCommand(), ["pull"]),
+        (new PushCommand(), ["push"]),
+        (new LoginCommand(), []),
+        (new LogoutCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
 using Grpc.Core;
 using Orch.Api.V1;
+using Orch.Engine.Images;
+using Orch.Engine.Runtime.Cgroups;
+using Orch.Engine.Volumes;
 using Orch.Node.Hosting;
 using EngineGrpc = Orch.Api.V1.Engine;
 
@@ -10,7 +13,14 @@ namespace Orch.Node.Api;
 /// The engine gRPC service: translates between proto messages and Orch.Engine calls.
 /// One partial facet per noun (EngineApi.Containers.cs, EngineApi.Images.cs, …). No logic here.
 /// </summary>
-internal sealed partial class EngineApi(NodeOptions options) : EngineGrpc.EngineBase
+internal sealed partial class EngineApi(
+    NodeOptions options,
+    ImageStore images,
+    IImageUsage imageUsage,
+    ICgroupDriver cgroups,
+    IVolumeStore volumes,
+    VolumeInUse volumeInUse)
+    : EngineGrpc.EngineBase
 {
     public const string ApiVersion = "1.0";
 
@@ -22,6 +32,7 @@ internal sealed partial class EngineApi(NodeOptions options) : EngineGrpc.Engine
             Os = "linux",
             Arch = RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
             KernelVersion = Environment.OSVersion.Version.ToString(),
+            CgroupVersion = cgroups.Version,
             DataRoot = options.DataRoot,
         });
 }

@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Orch.Engine;
+using Orch.Engine.Images;
+using Orch.Engine.Runtime.Cgroups;
 using Orch.Engine.Network;
+using Orch.Engine.Volumes;
 using Orch.Node.Api;
 
 namespace Orch.Node.Hosting;
@@ -18,6 +21,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 {
     private readonly ILogger logger = loggerFactory.CreateLogger<OrchNode>();
     private WebApplication? app;
+    private ICgroupDriver? cgroups;
 
     public NodeOptions Options => options;
 
@@ -33,14 +37,29 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
             File.Delete(options.SocketPath);
         }
 
+        // Detected once, at start-up: a machine without usable cgroups fails here, not at the first `orch run`.
+        cgroups = CgroupDriver.Detect(options.CgroupParent);
+        LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(EngineOptionsFrom(options));
+        builder.Services.AddSingleton<ImageStore>();
+        builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
+        // The runtime replaces this with its container list (rmi refuses an image a container uses).
+        builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
+        builder.Services.AddSingleton(cgroups);
         builder.Services.AddSingleton<BridgeNetworkDriver>();
         builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
+        builder.Services.AddSingleton<IVolumeStore>(new LocalVolumeStore(Path.Combine(options.DataRoot, "volumes")));
+        // Replaced by the container runtime's own check (a later registration wins); until then nothing is in use.
+        builder.Services.AddSingleton<VolumeInUse>(_ => false);
+        // Replaced by the container runtime's own check (registered before this line); until then nothing is in use.
+        builder.Services.TryAddSingleton<VolumeInUse>(_ => false);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
+        builder.Services.AddContainerRuntime();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
@@ -48,8 +67,12 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        // Open the image store now: it sweeps what a killed daemon left half-written.
+        _ = app.Services.GetRequiredService<ImageStore>();
         // Bridge, NAT and the DNAT rules of containers that outlived a previous daemon, before any request.
         await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
+        // Containers that outlived a previous daemon are watched again (or restarted) before any request.
+        await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -62,6 +85,11 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         {
             await app.StopAsync(ct);
             await CleanUpNetworkAsync(app.Services.GetRequiredService<BridgeNetworkDriver>(), ct);
+        }
+        // Only when no container group is left (containers may keep running across a daemon restart).
+        if (cgroups is not null && cgroups.RemoveParent())
+        {
+            LogCgroupParentRemoved(options.CgroupParent);
         }
         LogStopped();
     }
@@ -91,7 +119,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         Bridge = o.Bridge,
         Subnet = o.Subnet,
         CgroupParent = o.CgroupParent,
-        LauncherDir = o.LauncherDir ?? AppContext.BaseDirectory,
+        LauncherDir = o.LauncherDir ?? RuntimeServices.FindLauncherDir(),
     };
 
     public async ValueTask DisposeAsync()
@@ -106,6 +134,11 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
     [LoggerMessage(Level = LogLevel.Information, Message = "orchd listening on {Socket}, data root {DataRoot}, pid {Pid}")]
     private partial void LogStarted(string socket, string dataRoot, int pid);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "cgroups v{Version}: {Layout}")]
+    private partial void LogCgroups(string version, string layout);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "removed empty cgroup parent {Parent}")]
+    private partial void LogCgroupParentRemoved(string parent);
     [LoggerMessage(Level = LogLevel.Information, Message = "bridge {Bridge} kept at exit: containers still hold addresses on it")]
     private partial void LogNetworkKept(string bridge);
 

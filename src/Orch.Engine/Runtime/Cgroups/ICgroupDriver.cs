@@ -2,9 +2,11 @@ namespace Orch.Engine.Runtime.Cgroups;
 
 /// <summary>
 /// Seam over the kernel's cgroup filesystems. Two implementations: v1 (one hierarchy per controller,
-/// what these machines run in hybrid mode) and v2 (unified). Chosen at start-up from /proc/self/mountinfo.
-/// Contract: names are relative to the driver's parent (e.g. "orch/&lt;id&gt;"); Create is idempotent;
+/// what these machines run in hybrid mode) and v2 (unified). Chosen at start-up from /proc/self/mountinfo
+/// by <see cref="CgroupDriver.Detect(string)"/>.
+/// Contract: names are relative to the driver's parent (e.g. "&lt;id&gt;" under "orch"); Create is idempotent;
 /// Delete removes the group in every hierarchy and fails loudly if processes remain.
+/// Failures are <see cref="CgroupException"/> with a message naming the file and the value.
 /// </summary>
 public interface ICgroupDriver
 {
@@ -14,8 +16,17 @@ public interface ICgroupDriver
     /// <summary>Creates the group with limits applied, before any process joins it.</summary>
     ICgroup Create(string name, CgroupLimits limits);
 
-    /// <summary>Opens an existing group (after a daemon restart); does not change limits.</summary>
+    /// <summary>
+    /// Opens an existing group (after a daemon restart); does not change limits and does not check that
+    /// the group exists: the Pids() of a missing group are empty and its Delete does nothing.
+    /// </summary>
     ICgroup Open(string name);
+
+    /// <summary>
+    /// Daemon teardown: removes the parent in every hierarchy when no group is left in it.
+    /// Returns false (and leaves everything) when a group remains, e.g. containers kept running across a restart.
+    /// </summary>
+    bool RemoveParent();
 }
 
 /// <summary>One container's cgroup, across every hierarchy it lives in.</summary>
@@ -47,4 +58,6 @@ public interface ICgroup
 /// <param name="PidsLimit">0 = unlimited.</param>
 public sealed record CgroupLimits(long MemoryBytes, long NanoCpus, long PidsLimit);
 
+/// <param name="MemoryUsage">Usage minus inactive page cache, as `docker stats` shows it.</param>
+/// <param name="MemoryLimit">The limit, or the host's MemTotal when unlimited (as `docker stats`).</param>
 public sealed record CgroupStats(ulong MemoryUsage, ulong MemoryLimit, ulong CpuUsageNanos, ulong Pids);

@@ -1,0 +1,59 @@
+using Grpc.Core;
+using Orch.Api.V1;
+using Orch.Cli.Cli;
+
+namespace Orch.Cli.Commands.Container;
+
+/// <summary>orch run: create + start, then attach (foreground) or print the id (-d).</summary>
+internal sealed class RunCommand : ICommand
+{
+    public string Name => "container run";
+    public string Summary => "Create and run a new container from an image";
+    public int DaemonErrorExitCode => 125;
+
+    public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var flags = new RunFlags("run", withDetach: true);
+        if (args.Contains("--help"))
+        {
+            ctx.Out.WriteLine("Usage:  orch run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n" + Summary + "\n\nOptions:\n" + flags.Help);
+            return 0;
+        }
+        var request = flags.Parse(args);
+        string id;
+        try
+        {
+            id = (await ctx.Engine.CreateContainerAsync(request, cancellationToken: ct)).Id;
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Unavailable)
+        {
+            ctx.Err.WriteLine("orch: " + ctx.Describe(e) + ".");
+            return DaemonErrors.ExitCode(e, 125);
+        }
+        try
+        {
+            if (flags.Detach)
+            {
+                await ctx.Engine.StartContainerAsync(new ContainerRef { Id = id }, cancellationToken: ct);
+                ctx.Out.WriteLine(id);
+                return 0;
+            }
+            using var call = ctx.Engine.Attach(cancellationToken: ct);
+            return await StdioSession.RunAsync(call, new StdioRequest { Attach = id }, flags.Interactive, flags.Tty, ct);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Unavailable && e.StatusCode != StatusCode.Cancelled)
+        {
+            ctx.Err.WriteLine("orch: " + ctx.Describe(e) + ".");
+            // The container never ran: unlike Docker, which keeps it as "Created", leave nothing behind.
+            try
+            {
+                await ctx.Engine.RemoveContainerAsync(new RemoveContainerRequest { Id = id, Force = true }, cancellationToken: CancellationToken.None);
+            }
+            catch (RpcException)
+            {
+                // Already gone (--rm).
+            }
+            return DaemonErrors.ExitCode(e, 125);
+        }
+    }
+}

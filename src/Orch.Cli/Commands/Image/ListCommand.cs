@@ -1,0 +1,80 @@
+using Orch.Api.V1;
+using Orch.Cli.Cli;
+using Orch.Cli.Output;
+
+namespace Orch.Cli.Commands.Image;
+
+/// <summary>orch images / orch image ls: Docker's table (REPOSITORY TAG IMAGE ID CREATED SIZE), -q, --digests.</summary>
+internal sealed class ListCommand : ICommand
+{
+    public string Name => "image ls";
+    public string Summary => "List images";
+
+    public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var flags = new FlagSet(Name);
+        var all = flags.Bool("a", "all", "Show all images (default hides intermediate images)");
+        var quiet = flags.Bool("q", "quiet", "Only show image IDs");
+        var digests = flags.Bool(null, "digests", "Show digests");
+        var noTrunc = flags.Bool(null, "no-trunc", "Don't truncate output");
+        var help = flags.Bool("h", "help", "Print usage");
+        flags.Parse(args);
+        if (help.On())
+        {
+            ctx.Out.WriteLine("Usage:  orch images [OPTIONS] [REPOSITORY[:TAG]]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
+            return 0;
+        }
+        if (flags.Positionals.Count > 1)
+        {
+            throw new UsageException("\"images\" requires at most 1 argument.", Name);
+        }
+        var filter = flags.Positionals.Count == 1 ? SplitTag(flags.Positionals[0]) : default((string Repo, string Tag)?);
+        var response = await ctx.Engine.ListImagesAsync(new ListImagesRequest { All = all.On() }, cancellationToken: ct);
+
+        var table = digests.On()
+            ? new Table("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
+            : new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+        foreach (var image in response.Images)
+        {
+            var id = noTrunc.On() ? image.Id : ShortId(image.Id);
+            var names = image.RepoTags.Count > 0 ? image.RepoTags.Select(SplitTag).ToList() : [("<none>", "<none>")];
+            foreach (var (repo, tag) in names)
+            {
+                if (filter is { } f && (f.Repo != repo || (f.Tag != "" && f.Tag != tag)))
+                {
+                    continue;
+                }
+                if (quiet.On())
+                {
+                    ctx.Out.WriteLine(id);
+                    continue;
+                }
+                var created = HumanUnits.Ago(image.CreatedUnix);
+                var size = HumanUnits.Size(image.Size);
+                if (digests.On())
+                {
+                    var digest = image.RepoDigests.Select(d => d.Split('@')).FirstOrDefault(d => d[0] == repo)?[1] ?? "<none>";
+                    table.Add(repo, tag, digest, id, created, size);
+                }
+                else
+                {
+                    table.Add(repo, tag, id, created, size);
+                }
+            }
+        }
+        if (!quiet.On())
+        {
+            table.WriteTo(ctx.Out);
+        }
+        return 0;
+    }
+
+    /// <summary>"localhost:5000/app:v1" → ("localhost:5000/app", "v1"); the tag is after the last ':' that follows the last '/'.</summary>
+    internal static (string Repo, string Tag) SplitTag(string name)
+    {
+        var colon = name.LastIndexOf(':');
+        return colon > name.LastIndexOf('/') ? (name[..colon], name[(colon + 1)..]) : (name, "");
+    }
+
+    internal static string ShortId(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id.Substring(7, Math.Min(12, id.Length - 7)) : id;
+}

@@ -1,0 +1,74 @@
+using Grpc.Core;
+using Orch.Api.V1;
+using Orch.Cli.Cli;
+
+namespace Orch.Cli.Commands.Image;
+
+/// <summary>orch pull NAME[:TAG|@DIGEST]: Docker's line output (one line per layer event), -q prints only the name.</summary>
+internal sealed class PullCommand : ICommand
+{
+    public string Name => "image pull";
+    public string Summary => "Download an image from a registry";
+
+    public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var flags = new FlagSet(Name);
+        var quiet = flags.Bool("q", "quiet", "Suppress verbose output");
+        var help = flags.Bool("h", "help", "Print usage");
+        flags.Parse(args);
+        if (help.On())
+        {
+            ctx.Out.WriteLine("Usage:  orch pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
+            return 0;
+        }
+        if (flags.Positionals.Count != 1)
+        {
+            throw new UsageException("\"pull\" requires exactly 1 argument.", Name);
+        }
+        var reference = flags.Positionals[0];
+        if (!quiet.On() && !HasTagOrDigest(reference))
+        {
+            ctx.Out.WriteLine("Using default tag: latest");
+        }
+        using var call = ctx.Engine.PullImage(new TransferRequest { Reference = reference }, cancellationToken: ct);
+        await TransferOutput.PrintAsync(ctx, call.ResponseStream, quiet.On(), ct);
+        ctx.Out.WriteLine(FullName(reference));
+        return 0;
+    }
+
+    internal static bool HasTagOrDigest(string reference) =>
+        reference.Contains('@', StringComparison.Ordinal) || reference.LastIndexOf(':') > reference.LastIndexOf('/');
+
+    /// <summary>"busybox" → "docker.io/library/busybox:latest", the line docker pull ends with.</summary>
+    internal static string FullName(string reference)
+    {
+        var name = HasTagOrDigest(reference) ? reference : reference + ":latest";
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? "" : name[..slash];
+        var hasDomain = slash >= 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
+        return hasDomain ? name : slash < 0 ? "docker.io/library/" + name : "docker.io/" + name;
+    }
+}
+
+/// <summary>Prints a pull/push progress stream as Docker does when stdout is not a terminal: one line per event.</summary>
+internal static class TransferOutput
+{
+    public static async Task<string> PrintAsync(CliContext ctx, IAsyncStreamReader<TransferMessage> stream, bool quiet, CancellationToken ct)
+    {
+        var result = "";
+        while (await stream.MoveNext(ct))
+        {
+            var m = stream.Current;
+            if (m.Result.Length > 0)
+            {
+                result = m.Result;
+                continue;
+            }
+            if (!quiet)
+            {
+                ctx.Out.WriteLine(m.Id.Length > 0 ? $"{m.Id}: {m.Status}" : m.Status);
+            }
+        }
+        return result;
+    }
+}

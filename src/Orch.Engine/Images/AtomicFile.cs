@@ -1,0 +1,52 @@
+using Orch.Engine.Images.Layers;
+
+namespace Orch.Engine.Images;
+
+/// <summary>
+/// Disk state that must never be seen half-written: write a temp file in the same directory, fsync it,
+/// rename(2) it over the target (atomic within one filesystem), then fsync the directory so the rename
+/// itself survives a crash.
+/// </summary>
+internal static class AtomicFile
+{
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> data, UnixFileMode mode = (UnixFileMode)0x1A4 /* 0644 */)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".tmp-{Path.GetFileName(path)}-{Guid.NewGuid():N}");
+        try
+        {
+            // The mode is set at creation: a secret must never exist, even briefly, with wider permissions.
+            using (var fs = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+            {
+                fs.Write(data);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
+        SyncDirectory(dir);
+    }
+
+    /// <summary>fsync(2) of a directory makes the entries created or renamed in it durable.</summary>
+    public static void SyncDirectory(string dir)
+    {
+        var fd = LayerSyscalls.Open(dir, LayerSyscalls.O_RDONLY | LayerSyscalls.O_DIRECTORY | LayerSyscalls.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw LayerSyscalls.Error("open", dir);
+        }
+        try
+        {
+            LayerSyscalls.Check(LayerSyscalls.Fsync(fd), "fsync", dir);
+        }
+        finally
+        {
+            _ = LayerSyscalls.Close(fd);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+
+namespace Orch.Engine.Images.Layers;
+
+/// <summary>
+/// A read-only pass-through that hashes (sha256) everything read through it and optionally copies it to a
+/// sink, so a layer is digested, stored and unpacked in one pass over the data.
+/// </summary>
+internal sealed class HashingStream(Stream inner, Stream? sink = null) : Stream
+{
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public long BytesRead { get; private set; }
+
+    /// <summary>Reads the rest of the input (trailing padding belongs to the digest too) and returns the digest.</summary>
+    public async Task<string> FinishAsync(CancellationToken ct)
+    {
+        var buffer = new byte[64 << 10];
+        while (await ReadAsync(buffer, ct) > 0)
+        {
+        }
+        return Digest.FromHash(hash.GetHashAndReset());
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        var n = await inner.ReadAsync(buffer, ct);
+        if (n > 0)
+        {
+            hash.AppendData(buffer.Span[..n]);
+            BytesRead += n;
+            if (sink is not null)
+            {
+                await sink.WriteAsync(buffer[..n], ct);
+            }
+        }
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = inner.Read(buffer);
+        if (n > 0)
+        {
+            hash.AppendData(buffer[..n]);
+            BytesRead += n;
+            sink?.Write(buffer[..n]);
+        }
+        return n;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            hash.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

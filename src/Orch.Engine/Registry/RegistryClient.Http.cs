@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Orch.Engine.Registry;
+
+internal sealed partial class RegistryClient
+{
+    /// <summary>
+    /// Sends a request (built fresh for every attempt); on 401 with a Bearer challenge it fetches a token for
+    /// this repository's scope and tries once more. Transient failures (connection, 5xx, 429) are retried
+    /// with backoff for idempotent methods.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = build();
+            if (!request.RequestUri!.IsAbsoluteUri)
+            {
+                request.RequestUri = new Uri(baseUri, request.RequestUri);
+            }
+            request.Headers.Authorization = authorization;
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, completion, ct);
+            }
+            catch (HttpRequestException e) when (attempt < 3 && Idempotent(request.Method))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 << attempt), ct);
+                _ = e;
+                continue;
+            }
+            catch (HttpRequestException e)
+            {
+                throw new RegistryException($"cannot reach registry {baseUri.Authority}: {e.Message}");
+            }
+            if (response.StatusCode == HttpStatusCode.Unauthorized && authorization is null && attempt < 3
+                && await AuthorizeAsync(response, ct))
+            {
+                response.Dispose();
+                continue;
+            }
+            if ((int)response.StatusCode is >= 500 or 429 && attempt < 3 && Idempotent(request.Method))
+            {
+                response.Dispose();
+                await Task.Delay(TimeSpan.FromMilliseconds(200 << attempt), ct);
+                continue;
+            }
+            return response;
+        }
+    }
+
+    private static bool Idempotent(HttpMethod m) => m == HttpMethod.Get || m == HttpMethod.Head;
+
+    /// <summary>
+    /// Answers a 401: Basic → the stored credentials; Bearer → GET realm?service=…&amp;scope=… (with the
+    /// credentials as Basic auth when there are any) and use its token (or access_token).
+    /// </summary>
+    private async Task<bool> AuthorizeAsync(HttpResponseMessage challenge, CancellationToken ct)
+    {
+        var basic = credentials is { } c
+            ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(c.User + ":" + c.Password))
+            : null;
+        var bearer = challenge.Headers.WwwAuthenticate.FirstOrDefault(h => h.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase));
+        if (bearer?.Parameter is null)
+        {
+            if (basic is not null && challenge.Headers.WwwAuthenticate.Any(h => h.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)))
+            {
+                authorization = new AuthenticationHeaderValue("Basic", basic);
+                return true;
+            }
+            return false;
+        }
+        var p = ParseChallenge(bearer.Parameter);
+        if (!p.TryGetValue("realm", out var realm))
+        {
+            return false;
+        }
+        var query = new List<string>();
+        if (p.TryGetValue("service", out var service))
+        {
+            query.Add("service=" + Uri.EscapeDataString(service));
+        }
+        query.Add("scope=" + Uri.EscapeDataString(p.GetValueOrDefault("scope") ?? scope));
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join('&', query));
+        if (basic is not null)
+        {
+            tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+        }
+        using var tokenResponse = await http.SendAsync(tokenRequest, ct);
+        if (!tokenResponse.IsSuccessStatusCode)
+        {
+            throw new RegistryException($"authentication with {realm} failed: {(int)tokenResponse.StatusCode} {tokenResponse.ReasonPhrase}", tokenResponse.StatusCode);
+        }
+        using var doc = JsonDocument.Parse(await tokenResponse.Content.ReadAsByteArrayAsync(ct));
+        var token = doc.RootElement.TryGetProperty("token", out var t) ? t.GetString()
+            : doc.RootElement.TryGetProperty("access_token", out var a) ? a.GetString() : null;
+        if (string.IsNullOrEmpty(token))
+        {
+            return false;
+        }
+        authorization = new AuthenticationHeaderValue("Bearer", token);
+        return true;
+    }
+
+    /// <summary>realm="https://auth",service="registry",scope="repository:x:pull" → dictionary.</summary>
+    internal static Dictionary<string, string> ParseChallenge(string parameter)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var i = 0;
+        while (i < parameter.Length)
+        {
+            var eq = parameter.IndexOf('=', i);
+            if (eq < 0)
+            {
+                break;
+            }
+            var key = parameter[i..eq].Trim(' ', ',');
+            int end;
+            if (eq + 1 < parameter.Length && parameter[eq + 1] == '"')
+            {
+                end = parameter.IndexOf('"', eq + 2);
+                end = end < 0 ? parameter.Length : end;
+                result[key] = parameter[(eq + 2)..end];
+                end++;
+            }
+            else
+            {
+                end = parameter.IndexOf(',', eq + 1);
+                end = end < 0 ? parameter.Length : end;
+                result[key] = parameter[(eq + 1)..end].Trim();
+            }
+            i = end < parameter.Length && parameter[end] == ',' ? end + 1 : end;
+        }
+        return result;
+    }
+
+    /// <summary>Turns an error response into the registry's own message ({"errors":[{"code","message"}]}).</summary>
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+        var detail = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        try
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(ct);
+            using var doc = JsonDocument.Parse(body);
+            var first = doc.RootElement.GetProperty("errors")[0];
+            detail = first.GetProperty("code").GetString()?.ToLowerInvariant().Replace('_', ' ') + ": " + first.GetProperty("message").GetString();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
+        {
+        }
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            var host = response.RequestMessage?.RequestUri?.Authority ?? "";
+            throw new RegistryException($"unauthorized: authentication required for {host} (orch login {host})", response.StatusCode);
+        }
+        throw new RegistryException($"{what}: {detail}", response.StatusCode);
+    }
+}

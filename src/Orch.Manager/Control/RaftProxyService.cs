@@ -1,0 +1,32 @@
+using Grpc.Core;
+using Orch.Api.V1;
+using Orch.Api.V1.Objects;
+using Orch.Manager.State;
+
+namespace Orch.Manager.Control;
+
+/// <summary>Manager-to-manager calls: forwarded proposals land here on the leader; status for the P2 watchdog.</summary>
+internal sealed class RaftProxyService(RaftStore store) : RaftProxy.RaftProxyBase
+{
+    public override async Task<CommandResult> Propose(Command request, ServerCallContext context)
+    {
+        try
+        {
+            return await store.ProposeAsLeaderAsync(request, context.CancellationToken);
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    public override Task<RaftStatus> Status(RaftStatusRequest request, ServerCallContext context) =>
+        System.Threading.Tasks.Task.FromResult(new RaftStatus
+        {
+            RaftAddr = store.Options.PublicEndPoint.ToString(),
+            AppliedIndex = store.AppliedIndex,
+            CommitIndex = store.CommitIndex,
+            Term = store.Term,
+            Leader = store.IsLeader,
+        });
+}
