@@ -40,6 +40,9 @@ internal static class CommandTable
         (new PullCommand(), ["pull"]),
         (new PushCommand(), ["push"]),
         (new LoginCommand(), []),
+        (new SaveCommand(), ["save"]),
+        (new PruneCommand(), []),
+        (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
     ];
 

@@ -84,6 +84,18 @@ public sealed class ContentStore
         {
             File.Delete(f);
         }
+        foreach (var d in Directory.EnumerateDirectories(ingest))
+        {
+            Directory.Delete(d, recursive: true);
+        }
+    }
+
+    /// <summary>A scratch directory for an archive being loaded; swept at start-up like any ingest.</summary>
+    public string NewSpoolDirectory()
+    {
+        var dir = Path.Combine(ingest, "spool-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
     }
 
     /// <summary>Hex digest of a file on disk (verification, tests).</summary>

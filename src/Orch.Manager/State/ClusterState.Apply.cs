@@ -18,9 +18,7 @@ internal sealed partial class ClusterState
             appliedIndex = Math.Max(appliedIndex, index);
             if (command.RequestId.Length > 0 && requests.TryGet(command.RequestId, out var prior))
             {
-                var again = prior.Clone();
-                again.Duplicate = true;
-                return again;
+                return Duplicate(prior, command);
             }
             var result = Stage(command, index, out var staged);
             if (result.Error == CommandErrorCode.None)
@@ -28,9 +26,35 @@ internal sealed partial class ClusterState
                 var events = Commit(staged, index);
                 Publish(events);
             }
-            requests.Add(command.RequestId, result);
-            return result.Clone();
+            // Remember the outcome without the objects: the request log is in every snapshot, and
+            // snapshot size bounds how long an InstallSnapshot takes (pitfall P2).
+            requests.Add(command.RequestId, new CommandResult { Error = result.Error, Message = result.Message, Index = result.Index });
+            return result;
         }
+    }
+
+    // The first outcome again, with the touched objects as they are stored now.
+    private CommandResult Duplicate(CommandResult prior, Command command)
+    {
+        var again = prior.Clone();
+        again.Duplicate = true;
+        if (again.Error == CommandErrorCode.None)
+        {
+            foreach (var op in command.Ops)
+            {
+                var (kind, id) = op.OpCase switch
+                {
+                    Op.OpOneofCase.Create => (StoreObjects.KindOf(op.Create.Object), StoreObjects.IdOf(op.Create.Object)),
+                    Op.OpOneofCase.Update => (StoreObjects.KindOf(op.Update.Object), StoreObjects.IdOf(op.Update.Object)),
+                    _ => (ObjectKind.Unspecified, ""),
+                };
+                if (kind != ObjectKind.Unspecified && Table(kind).TryGetValue(id, out var stored))
+                {
+                    again.Objects.Add(stored.Clone());
+                }
+            }
+        }
+        return again;
     }
 
     private readonly record struct Change(ObjectKind Kind, string Id, StoreObject? After, StoreObject? Before);

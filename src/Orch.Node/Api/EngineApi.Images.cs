@@ -51,6 +51,15 @@ internal sealed partial class EngineApi
             return response;
         });
 
+    public override Task<PruneResponse> PruneImages(PruneImagesRequest request, ServerCallContext context) =>
+        ImageCall(() =>
+        {
+            var (lines, reclaimed) = images.Prune(request.All, imageUsage.ContainerUsing);
+            var response = new PruneResponse { SpaceReclaimed = reclaimed };
+            response.Deleted.AddRange(lines);
+            return response;
+        });
+
     public override Task<InspectResponse> InspectImage(InspectImageRequest request, ServerCallContext context) =>
         ImageCall(() => new InspectResponse { Json = images.InspectJson(request.Reference) });
 

@@ -54,10 +54,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<BridgeNetworkDriver>();
         builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
         builder.Services.AddSingleton<IVolumeStore>(new LocalVolumeStore(Path.Combine(options.DataRoot, "volumes")));
-        // Replaced by the container runtime's own check (a later registration wins); until then nothing is in use.
-        builder.Services.AddSingleton<VolumeInUse>(_ => false);
-        // Replaced by the container runtime's own check (registered before this line); until then nothing is in use.
-        builder.Services.TryAddSingleton<VolumeInUse>(_ => false);
+        // rm/prune of a volume ask the runtime whether a container (in any state) refers to it.
+        builder.Services.AddSingleton<VolumeInUse>(sp => sp.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().VolumeInUse);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.Services.AddContainerRuntime();
         builder.WebHost.ConfigureKestrel(k =>

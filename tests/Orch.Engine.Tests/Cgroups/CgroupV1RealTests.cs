@@ -180,14 +180,14 @@ public sealed class CgroupV1RealTests : IDisposable
         Directory.CreateDirectory(dir);
         try
         {
-            // Inside the group: make a node for /dev/mem (c 1:1, not allowed) and one for /dev/null (allowed).
+            // Inside the group: make a node for /dev/kmsg (c 1:11, readable by root, not allowed) and one for /dev/null (allowed).
             using var p = GroupedProcess.Start(g,
-                $"/bin/busybox mknod {dir}/mem c 1 1 && /bin/busybox mknod {dir}/null c 1 3 && echo made; "
-                + $"/bin/busybox head -c 1 {dir}/mem >/dev/null; echo mem=$?; echo x > {dir}/null; echo null=$?");
+                $"/bin/busybox mknod {dir}/kmsg c 1 11 && /bin/busybox mknod {dir}/null c 1 3 && echo made; "
+                + $"/bin/busybox head -c 1 {dir}/kmsg >/dev/null; echo kmsg=$?; echo x > {dir}/null; echo null=$?");
             p.Go();
             var r = await p.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.True(r.Stdout.Contains("made", StringComparison.Ordinal), r.Stdout + r.Stderr);
-            Assert.Contains("mem=1", r.Stdout);
+            Assert.Contains("kmsg=1", r.Stdout);
             Assert.Contains("Operation not permitted", r.Stderr);
             Assert.Contains("null=0", r.Stdout);
         }

@@ -26,6 +26,7 @@ public sealed class CgroupV2DriverTests : IDisposable
             ],
             fs.Writes);
         Assert.Equal("memory cpu pids", fs.Content("orch/c1/cgroup.controllers"));
+        Assert.Equal("orch/c1", Assert.Single(fs.DeviceFilters).Dir);
     }
 
     [Fact]
@@ -53,6 +54,7 @@ public sealed class CgroupV2DriverTests : IDisposable
         d.Create("c1", new CgroupLimits(0, 0, 8));
         d.Create("c2", new CgroupLimits(0, 0, 0));
         Assert.Equal(2, fs.Writes.Count(w => w.File.EndsWith("cgroup.subtree_control", StringComparison.Ordinal)));
+        Assert.Equal(["orch/c1", "orch/c2"], fs.DeviceFilters.Select(f => f.Dir));
         Assert.Equal("8", fs.Content("orch/c1/pids.max"));
     }
 

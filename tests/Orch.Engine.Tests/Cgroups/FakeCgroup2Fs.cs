@@ -131,6 +131,18 @@ internal sealed class FakeCgroup2Fs : ICgroupFs, IDisposable
         File.WriteAllText(path, value);
     }
 
+    /// <summary>Group directories (relative) that got a device program, with its size in instructions.</summary>
+    public List<(string Dir, int Instructions)> DeviceFilters { get; } = [];
+
+    public void AttachDeviceFilter(string dir, byte[] program)
+    {
+        if (!Directory.Exists(dir))
+        {
+            throw new IOException($"open {dir}: No such file or directory");
+        }
+        DeviceFilters.Add((Path.GetRelativePath(Root, dir), program.Length / 8));
+    }
+
     /// <summary>Plays the kernel: sets an interface file's content without recording a driver write.</summary>
     public void Kernel(string relative, string content) => File.WriteAllText(Path.Combine(Root, relative), content);
 

@@ -124,7 +124,21 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
         await leader.StopAsync();
         var survivor = cluster.Running.First();
         var clock = Stopwatch.StartNew();
-        await CreateNodeAsync(survivor, "during");
+        // A write racing the election may fail with UNAVAILABLE; the contract is to retry it with
+        // the same request id (applied at most once), as a client would.
+        CommandResult? during = null;
+        while (during is null)
+        {
+            try
+            {
+                during = await survivor.Live.ProposeAsync(Create(Node("during"), "req-during"), Within(10));
+            }
+            catch (StoreUnavailableException e) when (clock.Elapsed < ManagerCluster.ElectionBound)
+            {
+                output.WriteLine($"retrying after {clock.ElapsedMilliseconds} ms: {e.Message}");
+            }
+        }
+        Assert.Equal(CommandErrorCode.None, during.Error);
         output.WriteLine($"first write after the leader stopped: {clock.ElapsedMilliseconds} ms");
         var newLeader = await cluster.WaitForLeaderAsync();
         Assert.NotSame(leader, newLeader);
@@ -168,6 +182,11 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
     public async Task ForceNewCluster_FromLoneSurvivorDataDir_HasAllStateAndTakesWrites()
     {
         await using var cluster = await ManagerCluster.StartAsync(3, output, snapshotEvery: 8);
+        // An election first, so that the log holds entries of a later term than the first.
+        var first = await cluster.WaitForLeaderAsync();
+        await first.StopAsync();
+        await cluster.WaitForLeaderAsync();
+        await first.StartAsync(RaftBootstrap.Restart, Within(20));
         for (var i = 0; i < 20; i++)
         {
             await CreateNodeAsync(cluster.Managers[i % 3], $"n{i:D2}");
@@ -175,6 +194,7 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
         await cluster.WaitForConvergedAsync();
         var survivor = cluster.Managers[2];
         var before = survivor.Live.State.ToSnapshot();
+        output.WriteLine("survivor snapshots: " + string.Join(", ", Directory.GetFiles(Path.Combine(survivor.DataDir, "snapshots")).Select(Path.GetFileName)));
         foreach (var m in cluster.Managers)
         {
             await m.StopAsync();

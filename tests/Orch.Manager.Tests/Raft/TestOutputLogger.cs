@@ -20,7 +20,9 @@ internal sealed class TestOutputLoggerProvider(ITestOutputHelper output, string 
             where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) =>
-            logLevel >= (category.StartsWith("DotNext", StringComparison.Ordinal) ? LogLevel.Warning : LogLevel.Information);
+            logLevel >= (category.StartsWith("DotNext", StringComparison.Ordinal) || category.StartsWith("Microsoft", StringComparison.Ordinal) || category.StartsWith("Grpc", StringComparison.Ordinal)
+                ? LogLevel.Warning
+                : LogLevel.Information);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

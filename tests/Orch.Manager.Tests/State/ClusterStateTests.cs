@@ -75,6 +75,7 @@ public sealed class ClusterStateTests
         Assert.Equal(CommandErrorCode.None, again.Error);
         Assert.True(again.Duplicate);
         Assert.Equal(1ul, again.Index);
+        Assert.Equal(1ul, Assert.Single(again.Objects).Node.Meta.Version);
         Assert.Equal(1ul, state.GetNode("n1")!.Meta.Version);
     }
 

@@ -27,4 +27,6 @@ internal sealed class CgroupFs : ICgroupFs
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         fs.Write(System.Text.Encoding.ASCII.GetBytes(value));
     }
+
+    public void AttachDeviceFilter(string dir, byte[] program) => Linux.Libc.AttachDeviceProgram(dir, program);
 }

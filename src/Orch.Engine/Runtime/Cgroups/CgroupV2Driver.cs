@@ -7,6 +7,7 @@ namespace Orch.Engine.Runtime.Cgroups;
 /// enable controllers for its children (cgroup.subtree_control) only while it holds no process itself, and
 /// the daemon's own cgroup holds the daemon. So the parent hangs from the root, whose subtree_control is
 /// exempt, as Docker's cgroupfs driver does (/docker/ID); each level enables memory, cpu and pids for the next.
+/// Each group also gets Docker's device allowlist as a BPF_CGROUP_DEVICE program (<see cref="DeviceFilter"/>).
 /// </summary>
 internal sealed class CgroupV2Driver : ICgroupDriver
 {
@@ -31,7 +32,13 @@ internal sealed class CgroupV2Driver : ICgroupDriver
         EnableControllers(Path.GetDirectoryName(group.Directory)!);
         try
         {
+            var isNew = !fs.DirectoryExists(group.Directory);
             fs.CreateDirectory(group.Directory);
+            if (isNew)
+            {
+                // v2's devices control is a BPF program; attached once (Create is idempotent, programs would stack).
+                fs.AttachDeviceFilter(group.Directory, DeviceFilter.Build(DeviceAllowlist.Rules));
+            }
             group.Apply(limits);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CgroupException)

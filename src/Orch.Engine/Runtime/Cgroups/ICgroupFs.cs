@@ -21,4 +21,7 @@ internal interface ICgroupFs
 
     /// <summary>One write(2) of the whole value to an existing file (cgroupfs parses each write on its own).</summary>
     void Write(string path, string value);
+
+    /// <summary>cgroup v2: loads a BPF device program and attaches it to the group directory (see <see cref="DeviceFilter"/>).</summary>
+    void AttachDeviceFilter(string dir, byte[] program);
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Push and pull, orch against skopeo copy, to the same local docker-registry in one run (issue 3's anchor:
+# skopeo ≈ 680 ms push, ≈ 490 ms pull for 100 MiB). Prints each time and the ratio orch/skopeo.
+# Usage: deploy/bench/registry.sh [MiB]   (default 100; needs root, out/bin from deploy/build.sh)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+MIB="${1:-100}"
+ORCH="$ROOT/out/bin/orch"
+work="$(mktemp -d /tmp/orch-bench-XXXX)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port=$((20000 + RANDOM % 20000))
+cat >"$work/registry.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $work/registry}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port}
+YML
+docker-registry serve "$work/registry.yml" >/dev/null 2>&1 & pids+=($!)
+for n in a b; do
+    "$ROOT/out/bin/orchd" --host "unix://$work/$n.sock" --data-root "$work/$n" --exec-root "$work/$n-exec" >/dev/null 2>&1 & pids+=($!)
+done
+for _ in $(seq 100); do [[ -S $work/a.sock && -S $work/b.sock ]] && curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+
+# One layer of incompressible data (random bytes), gzip as registries usually store layers.
+mkdir -p "$work/rootfs"
+head -c "$((MIB << 20))" /dev/urandom >"$work/rootfs/blob"
+tar -C "$work/rootfs" -cf - . | gzip -1 >"$work/layer.tar.gz"
+img="127.0.0.1:$port/bench/big:v1"
+"$ORCH" -H "unix://$work/a.sock" import "$work/layer.tar.gz" "$img" >/dev/null
+"$ORCH" -H "unix://$work/a.sock" save -o "$work/img.tar" "$img"
+
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
+orch_push=$(ms "$ORCH" -H "unix://$work/a.sock" push "$img")
+orch_pull=$(ms "$ORCH" -H "unix://$work/b.sock" pull "$img")
+skopeo_push=$(ms skopeo copy -q --dest-tls-verify=false "oci-archive:$work/img.tar" "docker://127.0.0.1:$port/bench/skopeo:v1")
+skopeo_pull=$(ms skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$port/bench/skopeo:v1" "oci:$work/pulled:v1")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "push ${MIB} MiB: orch ${orch_push} ms, skopeo ${skopeo_push} ms, ratio $(ratio "$orch_push" "$skopeo_push")"
+echo "pull ${MIB} MiB: orch ${orch_pull} ms (includes unpacking), skopeo ${skopeo_pull} ms (no unpacking), ratio $(ratio "$orch_pull" "$skopeo_pull")"

@@ -1,0 +1,60 @@
+using Orch.Api.V1;
+using Orch.Cli.Cli;
+
+namespace Orch.Cli.Commands.Image;
+
+/// <summary>orch save [-o FILE] IMAGE...: an OCI layout + docker save tar, to FILE or (redirected) stdout.</summary>
+internal sealed class SaveCommand : ICommand
+{
+    public string Name => "image save";
+    public string Summary => "Save one or more images to a tar archive (streamed to STDOUT by default)";
+
+    public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var flags = new FlagSet(Name);
+        var output = flags.String("o", "output", "Write to a file, instead of STDOUT");
+        var help = flags.Bool("h", "help", "Print usage");
+        flags.Parse(args);
+        if (help.On())
+        {
+            ctx.Out.WriteLine("Usage:  orch save [OPTIONS] IMAGE [IMAGE...]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
+            return 0;
+        }
+        if (flags.Positionals.Count == 0)
+        {
+            throw new UsageException("\"save\" requires at least 1 argument.", Name);
+        }
+        if (output.Value() is null && !Console.IsOutputRedirected)
+        {
+            throw new CliException("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+        }
+        var request = new SaveImagesRequest();
+        request.References.AddRange(flags.Positionals);
+        using var call = ctx.Engine.SaveImages(request, cancellationToken: ct);
+        var path = output.Value();
+        var tmp = path is null ? null : path + ".orch-tmp";
+        await using (var sink = tmp is null ? Console.OpenStandardOutput() : File.Create(tmp))
+        {
+            try
+            {
+                while (await call.ResponseStream.MoveNext(ct))
+                {
+                    call.ResponseStream.Current.Data.WriteTo(sink);
+                }
+            }
+            catch
+            {
+                if (tmp is not null)
+                {
+                    File.Delete(tmp);
+                }
+                throw;
+            }
+        }
+        if (tmp is not null)
+        {
+            File.Move(tmp, path!, overwrite: true);
+        }
+        return 0;
+    }
+}
