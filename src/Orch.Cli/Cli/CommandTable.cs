@@ -24,7 +24,7 @@ internal static class CommandTable
         (new Commands.Container.InspectCommand(), ["inspect"]),
         (new StatsCommand(), ["stats"]),
         (new WaitCommand(), ["wait"]),
-        (new PruneCommand(), []),
+        (new Commands.Container.PruneCommand(), []),
         (new ImportCommand(), ["import"]),
         (new ListCommand(), ["images"]),
         (new RemoveCommand(), ["rmi"]),
@@ -41,7 +41,7 @@ internal static class CommandTable
         (new PushCommand(), ["push"]),
         (new LoginCommand(), []),
         (new SaveCommand(), ["save"]),
-        (new PruneCommand(), []),
+        (new Commands.Image.PruneCommand(), []),
         (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
     ];
