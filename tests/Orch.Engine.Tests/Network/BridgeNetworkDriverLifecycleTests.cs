@@ -97,6 +97,20 @@ public sealed class BridgeNetworkDriverLifecycleTests
     }
 
     [Fact]
+    public async Task Initialize_CorruptLeaseFile_FailsNamingTheFile()
+    {
+        await using var net = await NetworkSandbox.StartAsync();
+        var file = Path.Combine(net.Options.DataRoot, "network", "leases.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, "{\"bridge\": ");
+
+        var e = await Assert.ThrowsAsync<NetworkException>(() => net.NewDriver().InitializeAsync(None));
+
+        Assert.StartsWith($"lease file {file} is corrupt", e.Message);
+        File.Delete(file);
+    }
+
+    [Fact]
     public async Task Attach_PortPublishedByAnotherContainer_FailsAndLeavesNothing()
     {
         await using var net = await NetworkSandbox.StartAsync();
