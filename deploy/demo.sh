@@ -48,8 +48,10 @@ echo "+ orch run -d --name demo-web -p $PORT:8080 -v $DEMO/www:/www:ro busybox h
 "$ORCH" run -d --name demo-web -p "$PORT:8080" -v "$DEMO/www:/www:ro" busybox httpd -f -p 8080 -h /www
 echo "+ orch ps"; "$ORCH" ps
 for _ in $(seq 50); do
-    if out=$(wget -qO- "http://127.0.0.1:$PORT/" 2>/dev/null || busybox wget -qO- "http://127.0.0.1:$PORT/" 2>/dev/null); then
-        echo "+ wget -qO- http://127.0.0.1:$PORT/"; echo "$out"; break
+    # bash's /dev/tcp: no HTTP client needed on a fresh machine.
+    if out=$(exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 && cat <&3) 2>/dev/null \
+        && [[ $out == *"hello from orch"* ]]; then
+        echo "+ GET http://127.0.0.1:$PORT/"; echo "$out"; break
     fi
     sleep 0.1
 done
