@@ -53,9 +53,22 @@ internal sealed class ManagerCluster : IAsyncDisposable
     /// <summary>The `swarm join` path: start empty in standby, then the leader adds the member.</summary>
     public async Task JoinAsync(TestManager joining, CancellationToken ct)
     {
-        var leader = await WaitForLeaderAsync();
         await joining.StartAsync(RaftBootstrap.Join, ct);
-        await leader.Live.AddMemberAsync(joining.RaftEndPoint, ct);
+        // On two loaded cores a leader can lose its term while the new member warms up (DotNext then throws
+        // NotLeaderException). A real join retries against the new leader; so does the fixture, a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            var leader = await WaitForLeaderAsync();
+            try
+            {
+                await leader.Live.AddMemberAsync(joining.RaftEndPoint, ct);
+                break;
+            }
+            catch (DotNext.Net.Cluster.Consensus.Raft.NotLeaderException) when (attempt < 3)
+            {
+                output.WriteLine($"join of {joining.RaftEndPoint}: leader changed during warm-up, retrying (attempt {attempt})");
+            }
+        }
         await joining.Live.Readiness.WaitAsync(ct);
     }
 
