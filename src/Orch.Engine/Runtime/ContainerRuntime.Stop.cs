@@ -9,13 +9,24 @@ internal sealed partial class ContainerRuntime
     public async Task StopAsync(string reference, int? timeoutSeconds, CancellationToken ct)
     {
         var c = Get(reference);
-        c.State.ManuallyStopped = true;
-        if (!c.State.Running)
+        Task<int> exited;
+        // Under the lifecycle lock: a restart due after an exit either happened already (and is
+        // stopped below) or sees ManuallyStopped and does not happen.
+        await c.Live.Lifecycle.WaitAsync(ct);
+        try
         {
-            store.Save(c);
-            return;
+            c.State.ManuallyStopped = true;
+            exited = c.Live.Exited.Task;
+            if (!c.State.Running)
+            {
+                store.Save(c);
+                return;
+            }
         }
-        var exited = c.Live.Exited.Task;
+        finally
+        {
+            c.Live.Lifecycle.Release();
+        }
         var timeout = TimeSpan.FromSeconds(timeoutSeconds ?? c.Config.StopTimeout);
         await SignalAsync(c, Signals.Parse(c.Config.StopSignal), ct);
         LogStopping(c.Id, c.Config.StopSignal, (int)timeout.TotalSeconds);

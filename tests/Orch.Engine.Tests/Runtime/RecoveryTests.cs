@@ -18,7 +18,7 @@ public sealed class RecoveryTests
 
         await d.KillAsync();
         // While no daemon runs, b exits and a keeps logging.
-        await Eventually.TrueAsync(() => Task.FromResult(!File.Exists($"/proc/{Pid0(b, d)}")), "container b exits while orchd is down", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists($"/proc/{Pid0(b, d)}")), "container b exits while orchd is down", TimeSpan.FromSeconds(10));
         Assert.True(File.Exists($"/proc/{pid}/cmdline"), "container a died with orchd");
 
         await d.StartProcessAsync();
@@ -26,7 +26,8 @@ public sealed class RecoveryTests
         Assert.Contains("survivor", ps.Stdout);
         Assert.Contains("Up ", ps.Stdout);
         Assert.Equal(pid, Pid(await d.OrchAsync("inspect", a)));
-        Assert.Contains("Exited (0)", CliAssert.Ok(await d.OrchAsync("ps", "-a")).Stdout.Split('\n').Single(l => l.StartsWith(b[..12], StringComparison.Ordinal)));
+        var bRow = CliAssert.Ok(await d.OrchAsync("ps", "-a")).Stdout.Split('\n').Single(l => l.StartsWith(b[..12], StringComparison.Ordinal));
+        Assert.True(bRow.Contains("Exited (0)", StringComparison.Ordinal), bRow + "\n" + d.ReadLog());
 
         CliAssert.Ok(await d.OrchAsync("stop", a));
         Assert.Equal("0\n", CliAssert.Ok(await d.OrchAsync("wait", a)).Stdout);
