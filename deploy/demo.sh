@@ -32,7 +32,7 @@ mkdir -p /run/orch-demo "$DEMO"
 if ! "$ORCH" version >/dev/null 2>&1; then
     "$ROOT/out/bin/orchd" --host "$ORCH_HOST" --data-root "$DEMO" --exec-root /run/orch-demo/exec \
         --bridge orchdemo0 --subnet 10.89.0.0/24 --cgroup-parent orch-demo \
-        --log-file /run/orch-demo/orchd.log >/dev/null 2>&1 &
+        --log-file /run/orch-demo/orchd.log --cleanup-on-exit >/dev/null 2>&1 &
     echo $! > /run/orch-demo/orchd.pid
     for _ in $(seq 100); do "$ORCH" version >/dev/null 2>&1 && break; sleep 0.1; done
 fi
