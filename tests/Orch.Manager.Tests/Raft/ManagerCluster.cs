@@ -58,7 +58,7 @@ internal sealed class ManagerCluster : IAsyncDisposable
         // NotLeaderException). A real join retries against the new leader; so does the fixture, a few times.
         for (var attempt = 1; ; attempt++)
         {
-            var leader = await WaitForLeaderAsync();
+            var leader = await WaitForLeaderAsync(except: joining);
             try
             {
                 await leader.Live.AddMemberAsync(joining.RaftEndPoint, ct);
@@ -73,14 +73,16 @@ internal sealed class ManagerCluster : IAsyncDisposable
     }
 
     /// <summary>Waits until exactly one running manager leads and every running one knows it.</summary>
-    public async Task<TestManager> WaitForLeaderAsync(TimeSpan? timeout = null)
+    /// <param name="except">A manager still in standby (joining), which cannot know the leader yet.</param>
+    public async Task<TestManager> WaitForLeaderAsync(TimeSpan? timeout = null, TestManager? except = null)
     {
         TestManager? leader = null;
         await Eventually.TrueAsync(() =>
         {
-            var leaders = Running.Where(m => m.Live.IsLeader).ToList();
+            var members = Running.Where(m => m != except).ToList();
+            var leaders = members.Where(m => m.Live.IsLeader).ToList();
             leader = leaders.Count == 1 ? leaders[0] : null;
-            return leader is not null && Running.All(m => m.Live.Leader?.RaftAddress == leader.RaftEndPoint.ToString());
+            return leader is not null && members.All(m => m.Live.Leader?.RaftAddress == leader.RaftEndPoint.ToString());
         }, timeout ?? ElectionBound, "one leader known to every running manager", Describe);
         return leader!;
     }
