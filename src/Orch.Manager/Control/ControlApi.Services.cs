@@ -3,7 +3,6 @@ using Orch.Api.V1;
 using Orch.Api.V1.Objects;
 using Orch.Manager.Orchestration;
 using Orch.Manager.State;
-using ContainerSpec = Orch.Api.V1.Objects.ContainerSpec;
 
 namespace Orch.Manager.Control;
 
@@ -15,8 +14,7 @@ internal sealed partial class ControlApi
         Guard(async () =>
         {
             var ct = context.CancellationToken;
-            var spec = Checked(request.Spec);
-            PinImage(spec.TaskTemplate.Container);
+            var spec = Pinned(Checked(request.Spec));
             var id = ServiceIds.New();
             if (spec.Name.Length == 0)
             {
@@ -45,7 +43,19 @@ internal sealed partial class ControlApi
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
                     $"service {service.Spec.Name}: update out of sequence (version {request.Version}, stored {service.Meta.Version})"));
             }
-            var updated = request.Rollback ? RolledBack(service) : Updated(service, Checked(request.Spec), request.Force);
+            Service updated;
+            try
+            {
+                updated = request.Rollback ? ServiceUpdates.Rollback(service) : ServiceUpdates.Update(service, Pinned(Checked(request.Spec)), request.Force);
+            }
+            catch (ArgumentException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+            }
             var result = await store.ProposeAsync(Single(new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(updated) } }), ct);
             CommandErrors.ThrowIfFailed(result);
             return result.Objects[0].Service;
@@ -115,59 +125,15 @@ internal sealed partial class ControlApi
         return ServiceDefaults.Fill(spec);
     }
 
-    private static Service Updated(Service service, ServiceSpec spec, bool force)
+    // Hook for the lead: resolve spec.task_template.container.image to a digest here (ask an
+    // agent or the cluster registry) and set container.image_digest. It runs before the update
+    // compares templates, so a tag that now points elsewhere makes every task dirty (as Swarm).
+    // Until then the tag is kept as given and image_digest stays "" (agents run the tag).
+    private static ServiceSpec Pinned(ServiceSpec spec)
     {
-        if (spec.Name.Length == 0)
-        {
-            spec.Name = service.Spec.Name;
-        }
-        if (spec.Name != service.Spec.Name)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "renaming a service is not supported"));
-        }
-        if (spec.Mode != service.Spec.Mode)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the mode of a service cannot be changed"));
-        }
-        PinImage(spec.TaskTemplate.Container);
-        spec.TaskTemplate.ForceUpdate = service.Spec.TaskTemplate?.ForceUpdate ?? 0;
-        if (force)
-        {
-            spec.TaskTemplate.ForceUpdate++;
-        }
-        var updated = service.Clone();
-        var tasksChange = !Equals(spec.TaskTemplate, service.Spec.TaskTemplate) || !Equals(spec.Endpoint, service.Spec.Endpoint);
-        updated.PreviousSpec = service.Spec;
-        updated.PreviousSpecVersion = service.SpecVersion;
-        updated.Spec = spec;
-        updated.SpecVersion = service.SpecVersion + 1;
-        if (tasksChange)
-        {
-            // The rolling updater stamps started_at when it picks this up.
-            updated.UpdateStatus = new UpdateStatus { State = UpdateState.Updating, Message = "update in progress" };
-        }
-        return updated;
+        _ = spec.TaskTemplate.Container;
+        return spec;
     }
-
-    private static Service RolledBack(Service service)
-    {
-        if (service.PreviousSpec is null)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"service {service.Spec.Name} does not have a previous spec"));
-        }
-        var updated = service.Clone();
-        updated.Spec = service.PreviousSpec;
-        updated.PreviousSpec = service.Spec;
-        updated.SpecVersion = service.SpecVersion + 1;
-        updated.PreviousSpecVersion = service.SpecVersion;
-        updated.UpdateStatus = new UpdateStatus { State = UpdateState.RollbackStarted, Message = "manually requested rollback" };
-        return updated;
-    }
-
-    // Hook for the lead: resolve container.image to a digest here (ask an agent or the
-    // cluster registry) and set container.image_digest. Until then the tag is kept as given and
-    // image_digest stays "" (agents run the tag).
-    private static void PinImage(ContainerSpec container) => _ = container;
 
     private static Command Single(Op op) => new() { Ops = { op } };
 }
