@@ -37,7 +37,16 @@ public sealed partial class AgentSession(
         })
         .Build();
 
+    private readonly System.Threading.Channels.Channel<TaskStatusUpdate> outgoing =
+        System.Threading.Channels.Channel.CreateUnbounded<TaskStatusUpdate>(new() { SingleReader = true });
+
     private string? leaderHint;
+
+    /// <summary>Raised when a session opens (the worker then reports every task's status again: the new leader may have missed some).</summary>
+    public event Action? Connected;
+
+    /// <summary>Queues a task status for the dispatcher; sent on the current or next session, in order.</summary>
+    public void Report(TaskStatusUpdate update) => outgoing.Writer.TryWrite(update);
 
     /// <summary>The manager of the current session, or null while disconnected.</summary>
     public string? Current { get; private set; }
@@ -120,14 +129,35 @@ public sealed partial class AgentSession(
         Current = address;
         LogConnected(address, period.TotalSeconds);
         var reader = ReadAsync(call.ResponseStream, address, p => period = p, session.Token);
+        Connected?.Invoke();
         try
         {
+            var nextBeat = time.GetUtcNow() + period;
             while (!reader.IsCompleted)
             {
-                await Task.WhenAny(reader, Task.Delay(period, time, session.Token));
-                if (!reader.IsCompleted)
+                var wait = nextBeat - time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    using var waiting = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
+                    var tick = Task.Delay(wait, time, waiting.Token);
+                    var more = outgoing.Reader.WaitToReadAsync(waiting.Token).AsTask();
+                    await Task.WhenAny(reader, tick, more);
+                    await waiting.CancelAsync();
+                    await Task.WhenAll(tick, more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+                if (reader.IsCompleted)
+                {
+                    break;
+                }
+                while (outgoing.Reader.TryPeek(out var update))
+                {
+                    await call.RequestStream.WriteAsync(new AgentMessage { TaskStatus = update }, session.Token);
+                    outgoing.Reader.TryRead(out _); // only once written: a broken session re-sends it on the next one
+                }
+                if (time.GetUtcNow() >= nextBeat)
                 {
                     await call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat() }, session.Token);
+                    nextBeat = time.GetUtcNow() + period;
                 }
             }
             await reader; // rethrows how the session ended

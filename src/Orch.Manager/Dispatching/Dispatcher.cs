@@ -47,7 +47,9 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         var writes = new SemaphoreSlim(1, 1);
         var lastInfo = SessionInfo(caller.NodeId);
         await Send(responseStream, writes, new DispatcherMessage { Session = lastInfo }, session.Token);
-        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, session);
+        var lastAssignments = AssignmentsOf(caller.NodeId);
+        await Send(responseStream, writes, new DispatcherMessage { Assignments = lastAssignments }, session.Token);
+        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, session);
         try
         {
             while (await requestStream.MoveNext(session.Token))
@@ -77,12 +79,28 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
 
     /// <summary>Sends SessionInfo again when the manager list changes; ends the session when the node is removed.</summary>
     private async System.Threading.Tasks.Task PushChangesAsync(string nodeId, StoreWatch watch, IServerStreamWriter<DispatcherMessage> stream,
-        SemaphoreSlim writes, SessionInfo last, CancellationTokenSource session)
+        SemaphoreSlim writes, SessionInfo last, Assignments lastAssignments, CancellationTokenSource session)
     {
+        var tasksChanged = false;
         try
         {
             await foreach (var e in watch.Events.ReadAllAsync(session.Token))
             {
+                if (e.Object is null || (e.Object.KindCase == StoreObject.KindOneofCase.Task && e.Object.Task.NodeId == nodeId))
+                {
+                    tasksChanged = true;
+                }
+                // Coalesce a burst (a scale-up is many events): send once the backlog is read.
+                if (tasksChanged && watch.Events.Count == 0)
+                {
+                    tasksChanged = false;
+                    var assignments = AssignmentsOf(nodeId);
+                    if (!assignments.Equals(lastAssignments))
+                    {
+                        lastAssignments = assignments;
+                        await Send(stream, writes, new DispatcherMessage { Assignments = assignments }, session.Token);
+                    }
+                }
                 if (e.Object?.KindCase is not StoreObject.KindOneofCase.Node and not null)
                 {
                     continue;
@@ -104,6 +122,21 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         {
             // The session is over (cancelled, or the response stream completed).
         }
+    }
+
+    /// <summary>
+    /// The node's tasks that still need it: desired to run, or not yet in a final state (so the
+    /// agent can stop them). Tasks absent from the set are the agent's to clean up.
+    /// </summary>
+    private Assignments AssignmentsOf(string nodeId)
+    {
+        var assignments = new Assignments();
+        assignments.Tasks.AddRange(store.ReadLocal(s => s.ListTasks())
+            .Where(t => t.NodeId == nodeId
+                && t.Status?.State >= TaskState.Assigned
+                && (t.DesiredState <= TaskState.Running || t.Status.State <= TaskState.Running))
+            .OrderBy(t => t.Id, StringComparer.Ordinal));
+        return assignments;
     }
 
     private SessionInfo SessionInfo(string nodeId)

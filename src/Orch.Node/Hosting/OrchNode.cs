@@ -88,6 +88,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         await app.StartAsync(ct);
         // Swarm membership after the engine: an agent may be handed tasks as soon as it registers.
         swarm.Fatal += reason => Fatal?.Invoke(reason);
+        swarm.AttachEngine(app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>(), app.Services.GetRequiredService<ImageStore>());
         await swarm.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);

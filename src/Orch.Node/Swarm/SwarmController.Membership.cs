@@ -165,6 +165,12 @@ internal sealed partial class SwarmController
     /// <summary>Stops everything swarm-related and deletes the node's swarm state (certificates, Raft data).</summary>
     private async Task ForgetAsync()
     {
+        // Leaving shuts this node's tasks down (their containers go), as Docker's agent does.
+        if (worker is not null)
+        {
+            worker.Apply(new Assignments());
+            await worker.WaitIdleAsync(TimeSpan.FromSeconds(30));
+        }
         await StopAgentAsync();
         if (manager is not null)
         {

@@ -25,6 +25,11 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
     private ManagerChannels? channels;
     private CancellationTokenSource? agentStop;
     private Task? agentRun;
+    private Orch.Agent.Worker.Worker? worker;
+    private (Orch.Engine.Runtime.ContainerRuntime Runtime, Orch.Engine.Images.ImageStore Images)? engine;
+
+    /// <summary>The engine the agent runs tasks with (set by the node before <see cref="StartAsync"/>).</summary>
+    public void AttachEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images) => engine = (runtime, images);
 
     private string SwarmDir => Path.Combine(options.DataRoot, "swarm");
     private string CertificatesDir => Path.Combine(SwarmDir, "certificates");
@@ -95,6 +100,12 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         channels = new ManagerChannels(certs!, TimeProvider.System);
         agentStop = new CancellationTokenSource();
         var session = new AgentSession(channels, KnownManagers, OnManagers, Register, TimeProvider.System, loggers.CreateLogger<AgentSession>());
+        if (engine is { } e)
+        {
+            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, session.Report, loggers);
+            session.AssignmentsReceived += worker.Apply;
+            session.Connected += worker.ReportAll;
+        }
         var renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
         agentRun = Task.WhenAll(session.RunAsync(agentStop.Token), renewer.RunAsync(agentStop.Token));
     }
@@ -132,6 +143,11 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
             agentStop.Dispose();
             agentStop = null;
             agentRun = null;
+        }
+        if (worker is not null)
+        {
+            await worker.DisposeAsync();
+            worker = null;
         }
         channels?.Dispose();
         channels = null;
