@@ -13,4 +13,7 @@ internal static partial class OrchestrationLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Loop}: store unavailable ({Reason}), retrying")]
     public static partial void StoreUnavailable(ILogger logger, string loop, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: pass failed, retrying")]
+    public static partial void Failed(ILogger logger, string loop, Exception error);
 }

@@ -42,6 +42,12 @@ internal sealed class ReconcileLoop(
             {
                 return;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug in a decider must not stop the leader's other work: log it, try again later.
+                OrchestrationLog.Failed(logger, name, e);
+                wakeAt = time.GetUtcNow() + RetryAfterUnavailable;
+            }
             await WaitAsync(watch, wakeAt, ct);
         }
     }

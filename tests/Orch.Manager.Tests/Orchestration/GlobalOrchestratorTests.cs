@@ -44,4 +44,25 @@ public sealed class GlobalOrchestratorTests
         await o.SettleAsync();
         Assert.Equal("n1", o.Runnable("db").Single().NodeId);
     }
+
+    [Fact]
+    public async Task GlobalRollingUpdate_EveryNodeGetsTheNewImage()
+    {
+        await using var o = new Orchestra();
+        foreach (var n in new[] { "n1", "n2", "n3" })
+        {
+            await o.AddNodeAsync(n);
+        }
+        var spec = Orchestra.Spec("agent", replicas: null);
+        spec.Mode = ServiceMode.Global;
+        await o.CreateServiceAsync(spec);
+        await o.WaitAsync("agent", () => o.Running("agent").Count == 3, "one task per node");
+
+        await o.UpdateServiceAsync("agent", s => s.TaskTemplate.Container.Image = "app:v2");
+
+        await o.WaitAsync("agent", () => o.Running("agent").Count(t => t.Spec.Container.Image == "app:v2") == 3, "v2 on every node");
+        o.Clock.Advance(TimeSpan.FromSeconds(5));
+        await o.WaitAsync("agent", () => o.Service("agent").UpdateStatus.State == UpdateState.Completed, "completed");
+        Assert.Equal(new[] { "n1", "n2", "n3" }, o.Runnable("agent").Select(t => t.NodeId).Order());
+    }
 }

@@ -59,4 +59,24 @@ public sealed class PlacementLoopTests
         await o.WaitAsync("web", () => o.Running("web").Count == 4, "4 running");
         Assert.Single(o.Running("web"), t => t.NodeId == "n1");
     }
+
+    [Fact]
+    public async Task NodeLabelChanged_TaskNoLongerMatching_MovesToAMatchingNode()
+    {
+        await using var o = new Orchestra();
+        await o.AddNodeAsync("n1", labels: ("zone", "a"));
+        await o.AddNodeAsync("n2", labels: ("zone", "b"));
+        var spec = Orchestra.Spec("web", replicas: 1);
+        spec.TaskTemplate.Placement = new Placement { Constraints = { "node.labels.zone==a" } };
+        await o.CreateServiceAsync(spec);
+        await o.WaitAsync("web", () => o.Running("web").Count == 1, "running");
+        Assert.Equal("n1", o.Running("web").Single().NodeId);
+
+        await o.ChangeNodeAsync("n2", n => n.Spec.Labels["zone"] = "a");
+        await o.ChangeNodeAsync("n1", n => n.Spec.Labels["zone"] = "c");
+
+        await o.WaitAsync("web", () => o.Running("web").SingleOrDefault()?.NodeId == "n2", "moved to the node that matches now");
+        await o.SettleAsync();
+        Assert.Single(o.Runnable("web"));
+    }
 }
