@@ -168,13 +168,26 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
 
     private async System.Threading.Tasks.Task OnTaskStatusAsync(string nodeId, TaskStatusUpdate update, CancellationToken ct)
     {
-        var task = store.ReadLocal(s => s.GetTask(update.TaskId));
-        if (task is null || task.NodeId != nodeId)
+        // Read, change, write with the version read; a concurrent change (the orchestrator moving
+        // the desired state) makes the write conflict, so read again and re-apply the status.
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            return; // not this node's task (any more): ignore, as Swarm does
+            var task = store.ReadLocal(s => s.GetTask(update.TaskId));
+            if (task is null || task.NodeId != nodeId)
+            {
+                return; // not this node's task (any more): ignore, as Swarm does
+            }
+            if (task.Status is { } current && current.State > update.Status.State && current.State >= TaskState.Complete)
+            {
+                return; // a late report must not move a finished task backwards
+            }
+            task.Status = update.Status;
+            var result = await ProposeAsync(new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(task) } } } }, ct);
+            if (result.Error != CommandErrorCode.Conflict)
+            {
+                return;
+            }
         }
-        task.Status = update.Status;
-        await ProposeAsync(new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(task) } } } }, ct);
     }
 
     private async Task<CommandResult> ProposeAsync(Command command, CancellationToken ct)
