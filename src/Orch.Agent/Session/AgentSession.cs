@@ -51,6 +51,9 @@ public sealed partial class AgentSession(
     /// <summary>The manager of the current session, or null while disconnected.</summary>
     public string? Current { get; private set; }
 
+    /// <summary>Raised with the role the cluster wants this node in, on every session info (promote/demote).</summary>
+    public event Action<Orch.Api.V1.Objects.NodeRole>? RoleWanted;
+
     /// <summary>Raised with the node's full assignment set whenever the dispatcher sends one.</summary>
     public event Action<Assignments>? AssignmentsReceived;
 
@@ -198,6 +201,7 @@ public sealed partial class AgentSession(
         {
             leaderHint = address;
         }
+        RoleWanted?.Invoke(info.Role);
         var period = info.HeartbeatPeriod?.ToTimeSpan() ?? DefaultPeriod;
         return period > TimeSpan.Zero ? period : DefaultPeriod;
     }

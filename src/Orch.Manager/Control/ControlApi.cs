@@ -30,7 +30,17 @@ internal sealed partial class ControlApi(IReplicatedStore store) : Orch.Api.V1.C
         {
             var node = await store.ReadAsync(s => s.GetNode(request.Id), context.CancellationToken)
                 ?? throw new RpcException(new Status(StatusCode.NotFound, $"node {request.Id} not found"));
-            node.Spec = request.Spec ?? new NodeSpec();
+            var spec = request.Spec ?? new NodeSpec();
+            if (node.Spec?.Role == NodeRole.Manager && spec.Role == NodeRole.Worker)
+            {
+                var managers = await store.ReadAsync(s => s.ListNodes().Count(n => n.Spec?.Role == NodeRole.Manager), context.CancellationToken);
+                if (managers <= 1)
+                {
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                        $"node {request.Id} is the last manager of the swarm and can't be demoted"));
+                }
+            }
+            node.Spec = spec;
             node.Meta.Version = request.Version;
             var result = await store.ProposeAsync(
                 new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(node) } } } },

@@ -141,7 +141,12 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
 
     private SessionInfo SessionInfo(string nodeId)
     {
-        var info = new SessionInfo { NodeId = nodeId, HeartbeatPeriod = Duration.FromTimeSpan(liveness.Period) };
+        var info = new SessionInfo
+        {
+            NodeId = nodeId,
+            HeartbeatPeriod = Duration.FromTimeSpan(liveness.Period),
+            Role = store.ReadLocal(s => s.GetNode(nodeId))?.Spec?.Role ?? NodeRole.Worker,
+        };
         info.Managers.AddRange(NodeCaService.ManagerAddresses(store));
         return info;
     }

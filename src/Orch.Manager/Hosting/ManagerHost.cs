@@ -132,6 +132,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
                 var time = Options.Time;
                 await System.Threading.Tasks.Task.WhenAll(
                     liveness.RunAsync(both.Token),
+                    new RoleReconciler(store, loggers.CreateLogger<RoleReconciler>()).RunAsync(both.Token),
                     new Orchestration.ReplicatedOrchestrator(store, time, loggers.CreateLogger<Orchestration.ReplicatedOrchestrator>()).RunAsync(both.Token),
                     new Orchestration.GlobalOrchestrator(store, time, loggers.CreateLogger<Orchestration.GlobalOrchestrator>()).RunAsync(both.Token),
                     new Orchestration.RestartSupervisor(store, time, loggers.CreateLogger<Orchestration.RestartSupervisor>()).RunAsync(both.Token),

@@ -26,6 +26,7 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
     private CancellationTokenSource? agentStop;
     private Task? agentRun;
     private Orch.Agent.Worker.Worker? worker;
+    private CertificateRenewer? renewer;
     private (Orch.Engine.Runtime.ContainerRuntime Runtime, Orch.Engine.Images.ImageStore Images)? engine;
 
     /// <summary>The engine the agent runs tasks with (set by the node before <see cref="StartAsync"/>).</summary>
@@ -106,7 +107,8 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
         }
-        var renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
+        renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
+        session.RoleWanted += role => _ = ChangeRoleAsync(role, agentStop.Token);
         agentRun = Task.WhenAll(session.RunAsync(agentStop.Token), renewer.RunAsync(agentStop.Token));
     }
 
