@@ -58,6 +58,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<VolumeInUse>(sp => sp.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().VolumeInUse);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
         builder.Services.AddContainerRuntime();
+        // `orch build`: its own runtime for RUN containers over the same image store, cgroups and bridge.
+        builder.Services.AddSingleton(sp => new Orch.Engine.Build.ImageBuilder(sp.GetRequiredService<EngineOptions>(),
+            sp.GetRequiredService<ImageStore>(), loggerFactory, sp.GetRequiredService<ICgroupDriver>(), sp.GetRequiredService<INetworkDriver>()));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
@@ -71,6 +74,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
         // Containers that outlived a previous daemon are watched again (or restarted) before any request.
         await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
+        // The builder sweeps what a build killed with the daemon left (containers, mounts).
+        _ = app.Services.GetRequiredService<Orch.Engine.Build.ImageBuilder>();
         await app.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
