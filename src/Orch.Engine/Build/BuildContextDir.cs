@@ -43,7 +43,7 @@ internal sealed class BuildContextDir
             return;
         }
         var s = st.Value;
-        sha.AppendData(Encoding.UTF8.GetBytes($"{rel}\0{s.Type:x}\0{s.Perm:o}\0"));
+        sha.AppendData(Encoding.UTF8.GetBytes($"{rel}\0{s.Type:x}\0{Convert.ToString(s.Perm, 8)}\0"));
         switch (s.Type)
         {
             case FileStat.S_IFREG:

@@ -26,13 +26,13 @@ public sealed class BuildCacheTests
 
         var first = await BuildKit.BuildOkAsync(d, ctx, "-t", "app:v1");
         Assert.All(BuildKit.CachedSteps(first.Stdout).Values, Assert.False);
-        Assert.Contains("installing-deps", first.Stdout);
+        Assert.Contains("\ninstalling-deps\n", first.Stdout);
         Assert.Contains("Successfully tagged app:v1", first.Stdout);
 
         var again = await BuildKit.BuildOkAsync(d, ctx, "-t", "app:v1");
         Assert.Equal(new Dictionary<int, bool> { [1] = false, [2] = true, [3] = true, [4] = true, [5] = true, [6] = true, [7] = true }, BuildKit.CachedSteps(again.Stdout));
         Assert.Equal(BuildKit.BuiltId(first.Stdout), BuildKit.BuiltId(again.Stdout));
-        Assert.DoesNotContain("installing-deps", again.Stdout);
+        Assert.DoesNotContain("\ninstalling-deps\n", again.Stdout);
 
         BuildKit.Write(ctx, "app.rb", "puts 2\n");
         var app = await BuildKit.BuildOkAsync(d, ctx, "-t", "app:v2");
@@ -44,7 +44,7 @@ public sealed class BuildCacheTests
         BuildKit.Write(ctx, "deps.txt", "rack 2.0\n");
         var deps = await BuildKit.BuildOkAsync(d, ctx, "-t", "app:v3");
         Assert.Equal(new Dictionary<int, bool> { [1] = false, [2] = true, [3] = false, [4] = false, [5] = false, [6] = false, [7] = false }, BuildKit.CachedSteps(deps.Stdout));
-        Assert.Contains("installing-deps", deps.Stdout);
+        Assert.Contains("\ninstalling-deps\n", deps.Stdout);
 
         var noCache = await BuildKit.BuildOkAsync(d, ctx, "--no-cache");
         Assert.All(BuildKit.CachedSteps(noCache.Stdout).Values, Assert.False);
@@ -65,12 +65,12 @@ public sealed class BuildCacheTests
         Assert.Equal(6, BuildKit.CachedSteps(afterRestart.Stdout).Values.Count(c => c));
         Assert.Equal(BuildKit.BuiltId(first.Stdout), BuildKit.BuiltId(afterRestart.Stdout));
 
-        var rmi = await d.OrchAsync("rmi", "app");
-        Assert.True(rmi.ExitCode == 0, rmi.ToString());
         var prune = await d.OrchAsync("builder", "prune", "-f");
         Assert.True(prune.ExitCode == 0, prune.ToString());
         Assert.Contains("Total reclaimed space: ", prune.Stdout);
-        Assert.DoesNotContain("Total reclaimed space: 0B", prune.Stdout);
+        // The image keeps its layers (only cache-only layers go; see BuildStageTests for those).
+        var run = await d.OrchAsync("run", "--rm", "app");
+        Assert.True(run.ExitCode == 0, run.ToString());
 
         var afterPrune = await BuildKit.BuildOkAsync(d, ctx, "-t", "app");
         Assert.All(BuildKit.CachedSteps(afterPrune.Stdout).Values, Assert.False);

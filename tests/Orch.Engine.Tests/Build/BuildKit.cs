@@ -39,11 +39,13 @@ internal static partial class BuildKit
     public static Dictionary<int, bool> CachedSteps(string output)
     {
         var result = new Dictionary<int, bool>();
-        var blocks = StepHeader().Split(output);
-        var numbers = StepHeader().Matches(output);
-        for (var i = 0; i < numbers.Count; i++)
+        var headers = StepHeader().Matches(output);
+        for (var i = 0; i < headers.Count; i++)
         {
-            result[int.Parse(numbers[i].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] = blocks[i + 1].Contains(" ---> Using cache", StringComparison.Ordinal);
+            var start = headers[i].Index + headers[i].Length;
+            var end = i + 1 < headers.Count ? headers[i + 1].Index : output.Length;
+            var block = output[start..end];
+            result[int.Parse(headers[i].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] = block.Contains(" ---> Using cache", StringComparison.Ordinal);
         }
         return result;
     }

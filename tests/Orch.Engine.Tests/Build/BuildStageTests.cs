@@ -46,6 +46,14 @@ public sealed class BuildStageTests
         Assert.Single(bareLayers);
         var history = await d.OrchAsync("history", "--no-trunc", "bare");
         Assert.DoesNotContain("stage-one-secret", history.Stdout);
+
+        // Stage one's layer lives only in the cache: builder prune frees it; the images keep theirs.
+        var snapshotsBefore = Directory.GetDirectories(Path.Combine(d.DataRoot, "snapshots")).Length;
+        var prune = await d.OrchAsync("builder", "prune", "-f");
+        Assert.True(prune.ExitCode == 0, prune.ToString());
+        Assert.DoesNotContain("Total reclaimed space: 0B", prune.Stdout);
+        Assert.Equal(snapshotsBefore - 1, Directory.GetDirectories(Path.Combine(d.DataRoot, "snapshots")).Length);
+        Assert.Equal(run.Stdout, (await d.OrchAsync("run", "--rm", "multi")).Stdout);
     }
 
     internal static List<string> RootFsLayers(CommandResult inspect)
