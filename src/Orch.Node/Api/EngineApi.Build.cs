@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +30,7 @@ internal sealed partial class EngineApi
             {
                 try
                 {
-                    await TarFile.ExtractToDirectoryAsync(tar, dir, overwriteFiles: true, ct);
+                    await ContextExtractor.ExtractAsync(tar, dir, ct);
                 }
                 catch (Exception e) when (e is InvalidDataException or FormatException or IOException && !ct.IsCancellationRequested)
                 {

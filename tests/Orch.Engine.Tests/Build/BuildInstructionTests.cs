@@ -125,10 +125,15 @@ public sealed class BuildInstructionTests
                 COPY --chown=www-data b.txt /named/b.txt
                 ADD archive.tar.gz /x/
                 ADD b.txt /added/
-                CMD ["sh", "-c", "stat -c '%n %u:%g %a' /w/a1.txt /w/a2.txt /named/b.txt /copied-dir/sub/f /x/top/inner.txt /added/b.txt; cat /x/top/inner.txt; ls /w"]
+                COPY links /links/
+                CMD ["sh", "-c", "stat -c '%n %u:%g %a' /w/a1.txt /w/a2.txt /named/b.txt /copied-dir/sub/f /x/top/inner.txt /added/b.txt; cat /x/top/inner.txt; ls /w; readlink /links/abs; readlink /links/rel"]
                 """),
             ("a1.txt", "1"), ("a2.txt", "2"), ("b.txt", "b"), ("dir/sub/f", "f"));
         File.SetUnixFileMode(Path.Combine(ctx, "dir/sub/f"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Symlinks are copied as links, also one pointing outside the context (Docker does the same).
+        Directory.CreateDirectory(Path.Combine(ctx, "links"));
+        File.CreateSymbolicLink(Path.Combine(ctx, "links/abs"), "/etc/passwd");
+        File.CreateSymbolicLink(Path.Combine(ctx, "links/rel"), "../b.txt");
         var src = BuildKit.Context(tmp, "tarsrc", ("top/inner.txt", "from-archive\n"));
         var tar = await ProcessRunner.RunAsync("tar", ["-czf", Path.Combine(ctx, "archive.tar.gz"), "-C", src, "top"]);
         Assert.True(tar.ExitCode == 0, tar.ToString());
@@ -144,6 +149,8 @@ public sealed class BuildInstructionTests
             from-archive
             a1.txt
             a2.txt
+            /etc/passwd
+            ../b.txt
 
             """.Replace("\r", "", StringComparison.Ordinal), run.Stdout);
     }
