@@ -12,6 +12,7 @@ sock="unix://$work/orchd.sock"
 B=(buildah --root "$work/buildah" --runroot "$work/buildah-run" --storage-driver overlay)
 pid=""
 cleanup() {
+    set +e # best effort: one failing step (e.g. grep finding no mount) must not skip the rest
     [[ -n $pid ]] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
     "${B[@]}" rmi --all --force >/dev/null 2>&1 || true
     grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
