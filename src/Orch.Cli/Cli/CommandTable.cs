@@ -44,6 +44,8 @@ internal static class CommandTable
         (new Commands.Image.PruneCommand(), []),
         (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
+        (new BuildCommand(), ["build"]),
+        (new Commands.Builder.PruneCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

@@ -54,6 +54,7 @@ public sealed partial class ImageStore
             {
                 ((JsonObject)obj["Config"]!).Remove("StopSignal");
             }
+            BuildFields((JsonObject)obj["Config"]!, c);
             return obj.ToJsonString(Indented);
         }
     }

@@ -70,6 +70,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         // becomes a manager at run time); LocalControlGate refuses calls while there is none.
         builder.Services.AddTransient(_ => swarm.Control ?? new NoManagerControl());
         builder.Services.AddContainerRuntime();
+        // `orch build`: its own runtime for RUN containers over the same image store, cgroups and bridge.
+        builder.Services.AddSingleton(sp => new Orch.Engine.Build.ImageBuilder(sp.GetRequiredService<EngineOptions>(),
+            sp.GetRequiredService<ImageStore>(), loggerFactory, sp.GetRequiredService<ICgroupDriver>(), sp.GetRequiredService<INetworkDriver>()));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
@@ -85,6 +88,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         await app.Services.GetRequiredService<INetworkDriver>().InitializeAsync(ct);
         // Containers that outlived a previous daemon are watched again (or restarted) before any request.
         await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
+        // The builder sweeps what a build killed with the daemon left (containers, mounts).
+        _ = app.Services.GetRequiredService<Orch.Engine.Build.ImageBuilder>();
         await app.StartAsync(ct);
         // Swarm membership after the engine: an agent may be handed tasks as soon as it registers.
         swarm.Fatal += reason => Fatal?.Invoke(reason);

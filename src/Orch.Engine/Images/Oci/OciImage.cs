@@ -26,6 +26,22 @@ internal sealed class OciContainerConfig
     public string? WorkingDir { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
     public string? StopSignal { get; set; }
+
+    // Docker's additions to the OCI fields, written by `orch build` (HEALTHCHECK, ONBUILD, SHELL).
+    public OciHealthcheck? Healthcheck { get; set; }
+    public List<string>? OnBuild { get; set; }
+    public List<string>? Shell { get; set; }
+}
+
+/// <summary>Docker's image-config healthcheck; durations in nanoseconds.</summary>
+internal sealed class OciHealthcheck
+{
+    public List<string>? Test { get; set; }
+    public long? Interval { get; set; }
+    public long? Timeout { get; set; }
+    public long? StartPeriod { get; set; }
+    public long? StartInterval { get; set; }
+    public int? Retries { get; set; }
 }
 
 internal sealed class OciRootFs
