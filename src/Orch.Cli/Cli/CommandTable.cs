@@ -1,6 +1,8 @@
 using Orch.Cli.Commands.Container;
 using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
+using NodeCmd = Orch.Cli.Commands.Node;
+using SwarmCmd = Orch.Cli.Commands.Swarm;
 using Volume = Orch.Cli.Commands.Volume;
 
 namespace Orch.Cli.Cli;
@@ -44,6 +46,19 @@ internal static class CommandTable
         (new Commands.Image.PruneCommand(), []),
         (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
+        (new SwarmCmd.InitCommand(), []),
+        (new SwarmCmd.JoinCommand(), []),
+        (new SwarmCmd.JoinTokenCommand(), []),
+        (new SwarmCmd.LeaveCommand(), []),
+        (new SwarmCmd.UpdateCommand(), []),
+        (new SwarmCmd.InspectCommand(), []),
+        (new NodeCmd.LsCommand(), []),
+        (new NodeCmd.InspectCommand(), []),
+        (new NodeCmd.UpdateCommand(), []),
+        (new NodeCmd.PromoteCommand(), []),
+        (new NodeCmd.DemoteCommand(), []),
+        (new NodeCmd.RmCommand(), []),
+        (new NodeCmd.PsCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
