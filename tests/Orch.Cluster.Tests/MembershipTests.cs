@@ -1,0 +1,33 @@
+using Orch.Testing.Cluster;
+
+namespace Orch.Cluster.Tests;
+
+/// <summary>A 3-manager, 2-worker cluster as `cluster.sh up 5 --managers 3` makes it.</summary>
+public sealed class MembershipTests
+{
+    [Fact]
+    public async Task ThreeManagersTwoWorkers_NodeLsFromEveryNode_FiveReadyOneLeader()
+    {
+        await using var c = await TestCluster.UpAsync(5, managers: 3);
+        var leader = await Swarm.LeaderAsync(c, 1, 5);
+        Assert.InRange(leader, 1, 3);
+        for (var k = 1; k <= 5; k++)
+        {
+            var rows = await Swarm.NodeLsAsync(c, k);
+            var table = string.Join('\n', rows);
+            Assert.Equal(5, rows.Count);
+            Assert.All(rows, r => Assert.Equal("Ready", r.Status));
+            Assert.All(rows, r => Assert.Equal("Active", r.Availability));
+            Assert.Equal(["n1", "n2", "n3", "n4", "n5"], rows.Select(r => r.Hostname));
+            Assert.True(rows.Count(r => r.ManagerStatus == "Leader") == 1, $"through n{k}:\n{table}");
+            Assert.Equal($"n{leader}", rows.Single(r => r.ManagerStatus == "Leader").Hostname);
+            Assert.True(rows.Count(r => r.ManagerStatus == "Reachable") == 2, $"through n{k}:\n{table}");
+            Assert.Equal(["", ""], rows.Where(r => r.Hostname is "n4" or "n5").Select(r => r.ManagerStatus));
+            Assert.Equal($"n{k}", rows.Single(r => r.Self).Hostname);
+            Assert.All(rows, r => Assert.False(string.IsNullOrEmpty(r.EngineVersion), $"no engine version:\n{table}"));
+        }
+        // -q lists the same ids, one per line.
+        var ids = (await Swarm.MustAsync(c, 1, "node", "ls", "-q")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal((await Swarm.NodeLsAsync(c, 1)).Select(r => r.Id), ids);
+    }
+}
