@@ -26,6 +26,8 @@
 #   ORCH_CLUSTER_RUN    runtime directory (default /run/orch-cluster/$NAME)
 #   ORCH_CLUSTER_TIMEOUT seconds to wait for a daemon or for all nodes Ready (default 90)
 #   ORCH_BIN            where orch and orchd are (default out/bin; built by deploy/build.sh when missing)
+#   ORCH_CLUSTER_BACKEND netns (default) or compose: the nodes are docker-compose.test.yml's containers
+#                       (see deploy/node-image/compose-backend.sh); every verb and the layout stay the same
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NAME=${ORCH_CLUSTER_NAME:-orchc}
@@ -54,7 +56,7 @@ orch() { local k=$1; shift; "$BIN/orch" -H "unix://$(sock "$k")" "$@"; }
 
 check_node() {
     [[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 253)) || die "node number must be 1..253: '$1'"
-    [[ -e /run/netns/$(ns "$1") ]] || die "node $1 does not exist in cluster $NAME (run 'up' first)"
+    nodes | grep -qx "$1" || die "node $1 does not exist in cluster $NAME (run 'up' first)"
 }
 
 need_root() { [[ $(id -u) -eq 0 ]] || die "run as root (network namespaces, bridges, cgroups)"; }
@@ -151,6 +153,22 @@ kill_node() {
     rm -f "$(pidfile "$k")"
 }
 
+setup_net() {
+    if ip -4 route show | grep -q "^$NET\.0/24 "; then die "$NET.0/24 is already routed on this machine: pick another ORCH_CLUSTER_NET"; fi
+    if ! ip link show "$BR" >/dev/null 2>&1; then
+        ip link add "$BR" type bridge
+        ip addr add "$NET.254/24" dev "$BR"
+        ip link set "$BR" up
+    fi
+    # With br_netfilter loaded, bridged frames traverse the host's FORWARD chain; a DROP policy there
+    # (as Docker sets) would cut the nodes off from each other.
+    iptables -w -C FORWARD -i "$BR" -o "$BR" -m comment --comment "$FWD_COMMENT" -j ACCEPT 2>/dev/null ||
+        iptables -w -I FORWARD 1 -i "$BR" -o "$BR" -m comment --comment "$FWD_COMMENT" -j ACCEPT
+}
+
+cut_node() { ip link set "$(veth "$1")" down; }
+heal_node() { ip link set "$(veth "$1")" up; }
+
 add_node_net() {
     local k=$1 n v
     n=$(ns "$k") v=$(veth "$k")
@@ -204,19 +222,10 @@ up() {
     need_root
     need_bin
     [[ -z $(nodes) ]] || die "cluster $NAME is already up (run 'down' first)"
-    if ip -4 route show | grep -q "^$NET\.0/24 "; then die "$NET.0/24 is already routed on this machine: pick another ORCH_CLUSTER_NET"; fi
     # Anything that fails from here on leaves state that 'down' removes.
     trap 'say "up failed: run \"$0 down\" to remove what was made"' ERR
     mkdir -p "$STATE" "$RUN"
-    if ! ip link show "$BR" >/dev/null 2>&1; then
-        ip link add "$BR" type bridge
-        ip addr add "$NET.254/24" dev "$BR"
-        ip link set "$BR" up
-    fi
-    # With br_netfilter loaded, bridged frames traverse the host's FORWARD chain; a DROP policy there
-    # (as Docker sets) would cut the nodes off from each other.
-    iptables -w -C FORWARD -i "$BR" -o "$BR" -m comment --comment "$FWD_COMMENT" -j ACCEPT 2>/dev/null ||
-        iptables -w -I FORWARD 1 -i "$BR" -o "$BR" -m comment --comment "$FWD_COMMENT" -j ACCEPT
+    setup_net
     for ((k = 1; k <= n; k++)); do
         add_node_net "$k"
         start_node "$k"
@@ -270,6 +279,12 @@ down() {
     say "cluster $NAME down"
 }
 
+# The same verbs on docker-compose.test.yml's containers instead of network namespaces.
+if [[ ${ORCH_CLUSTER_BACKEND:-netns} == compose ]]; then
+    # shellcheck source=node-image/compose-backend.sh
+    source "$ROOT/deploy/node-image/compose-backend.sh"
+fi
+
 cmd=${1:-}
 shift || true
 case $cmd in
@@ -281,8 +296,8 @@ case $cmd in
     kill) need_root; check_node "${1:-}"; kill_node "$1" ;;
     stop) need_root; check_node "${1:-}"; stop_node "$1" ;;
     start) need_root; check_node "${1:-}"; need_bin; start_node "$1" ;;
-    cut) need_root; check_node "${1:-}"; ip link set "$(veth "$1")" down ;;
-    heal) need_root; check_node "${1:-}"; ip link set "$(veth "$1")" up ;;
+    cut) need_root; check_node "${1:-}"; cut_node "$1" ;;
+    heal) need_root; check_node "${1:-}"; heal_node "$1" ;;
     logs) check_node "${1:-}"; cat "$STATE/n$1/orchd.log" 2>/dev/null || die "node $1 has no log yet" ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac
