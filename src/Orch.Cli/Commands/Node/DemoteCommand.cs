@@ -10,5 +10,5 @@ internal sealed class DemoteCommand : ICommand
     public string Summary => "Demote one or more nodes from manager in the swarm";
 
     public Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct) =>
-        RoleChange.RunAsync(ctx, args, Name, NodeRole.Worker, ct);
+        RoleChange.RunAsync(ctx, args, Name, Summary, NodeRole.Worker, ct);
 }

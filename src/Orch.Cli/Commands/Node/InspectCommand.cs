@@ -15,7 +15,12 @@ internal sealed class InspectCommand : ICommand
     {
         var flags = new FlagSet(Name);
         var pretty = flags.Bool(null, "pretty", "Print the information in a human friendly format");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "node inspect [OPTIONS] self|NODE [NODE...]", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count == 0)
         {
             throw new UsageException($"\"orch {Name}\" requires at least 1 argument.", Name);

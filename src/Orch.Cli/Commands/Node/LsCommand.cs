@@ -16,7 +16,12 @@ internal sealed class LsCommand : ICommand
     {
         var flags = new FlagSet(Name);
         var quiet = flags.Bool("q", "quiet", "Only display IDs");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "node ls [OPTIONS]", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count > 0)
         {
             throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);

@@ -10,5 +10,5 @@ internal sealed class PromoteCommand : ICommand
     public string Summary => "Promote one or more nodes to manager in the swarm";
 
     public Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct) =>
-        RoleChange.RunAsync(ctx, args, Name, NodeRole.Manager, ct);
+        RoleChange.RunAsync(ctx, args, Name, Summary, NodeRole.Manager, ct);
 }

@@ -23,7 +23,12 @@ internal sealed class PsCommand : ICommand
         var flags = new FlagSet(Name);
         var quiet = flags.Bool("q", "quiet", "Only display task IDs");
         var noTrunc = flags.Bool(null, "no-trunc", "Do not truncate output");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "node ps [OPTIONS] [NODE...]", Summary))
+        {
+            return 0;
+        }
         var resolver = new NodeResolver(ctx);
         var tasks = new List<Api.V1.Objects.Task>();
         var errors = new List<string>();

@@ -1,5 +1,6 @@
 using Orch.Api.V1;
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Node;
 
@@ -13,7 +14,12 @@ internal sealed class RmCommand : ICommand
     {
         var flags = new FlagSet(Name);
         var force = flags.Bool("f", "force", "Force remove a node from the swarm");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "node rm [OPTIONS] NODE [NODE...]", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count == 0)
         {
             throw new UsageException($"\"orch {Name}\" requires at least 1 argument.", Name);

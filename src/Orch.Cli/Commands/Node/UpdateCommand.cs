@@ -1,4 +1,5 @@
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Node;
 
@@ -15,7 +16,12 @@ internal sealed class UpdateCommand : ICommand
         var labelAdd = flags.String(null, "label-add", "Add or update a node label (key=value)", "list");
         var labelRm = flags.String(null, "label-rm", "Remove a node label if exists", "list");
         var role = flags.String(null, "role", "Role of the node (\"worker\", \"manager\")");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "node update [OPTIONS] NODE", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count != 1)
         {
             throw new UsageException($"\"orch {Name}\" requires exactly 1 argument.", Name);

@@ -1,5 +1,6 @@
 using Orch.Api.V1;
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -18,7 +19,12 @@ internal sealed class InitCommand : ICommand
         var history = flags.String(null, "task-history-limit", "Task history retention limit (default 5)", "int");
         var force = flags.Bool(null, "force-new-cluster", "Force create a new cluster from current state");
         var certExpiry = flags.String(null, "cert-expiry", "Validity period for node certificates (ns|us|ms|s|m|h) (default 2160h0m0s)", "duration");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "swarm init [OPTIONS]", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count > 0)
         {
             throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);

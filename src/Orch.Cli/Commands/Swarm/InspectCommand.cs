@@ -18,7 +18,12 @@ internal sealed class InspectCommand : ICommand
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
         var flags = new FlagSet(Name);
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "swarm inspect", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count > 0)
         {
             throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);

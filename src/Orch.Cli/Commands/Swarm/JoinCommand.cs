@@ -1,6 +1,7 @@
 using Orch.Api.V1;
 using Orch.Api.V1.Objects;
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -16,7 +17,12 @@ internal sealed class JoinCommand : ICommand
         var token = flags.String(null, "token", "Token for entry into the swarm");
         var advertise = flags.String(null, "advertise-addr", "Advertised address (format: \"<ip|interface>[:port]\")");
         var listen = flags.String(null, "listen-addr", "Listen address (format: \"<ip|interface>[:port]\") (default 0.0.0.0:2377)", "node-addr");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "swarm join [OPTIONS] HOST:PORT", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count != 1)
         {
             throw new UsageException($"\"orch {Name}\" requires exactly 1 argument.", Name);

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Orch.Api.V1;
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -18,7 +19,12 @@ internal sealed class JoinTokenCommand : ICommand
         var flags = new FlagSet(Name);
         var rotate = flags.Bool(null, "rotate", "Rotate join token");
         var quiet = flags.Bool("q", "quiet", "Only display token");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "swarm join-token [OPTIONS] (worker|manager)", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count != 1)
         {
             throw new UsageException($"\"orch {Name}\" requires exactly 1 argument.", Name);

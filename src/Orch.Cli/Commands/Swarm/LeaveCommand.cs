@@ -1,5 +1,6 @@
 using Orch.Api.V1;
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -13,7 +14,12 @@ internal sealed class LeaveCommand : ICommand
     {
         var flags = new FlagSet(Name);
         var force = flags.Bool("f", "force", "Force this node to leave the swarm, ignoring warnings");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "swarm leave [OPTIONS]", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count > 0)
         {
             throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);

@@ -1,4 +1,5 @@
 using Orch.Cli.Cli;
+using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -14,7 +15,12 @@ internal sealed class UpdateCommand : ICommand
         var heartbeat = flags.String(null, "dispatcher-heartbeat", "Dispatcher heartbeat period (ns|us|ms|s|m|h)", "duration");
         var history = flags.String(null, "task-history-limit", "Task history retention limit", "int");
         var certExpiry = flags.String(null, "cert-expiry", "Validity period for node certificates (ns|us|ms|s|m|h)", "duration");
+        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
+        if (UsageText.Print(ctx, flags, help, "swarm update [OPTIONS]", Summary))
+        {
+            return 0;
+        }
         if (flags.Positionals.Count > 0)
         {
             throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
