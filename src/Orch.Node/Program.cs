@@ -27,9 +27,17 @@ try
         System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
     using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(
         System.Runtime.InteropServices.PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+    string? fatal = null;
+    node.Fatal += reason => { fatal = reason; stop.Cancel(); };
     await node.StartAsync(stop.Token);
     try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
     await node.StopAsync(CancellationToken.None);
+    if (fatal is not null)
+    {
+        // Exit non-zero so a supervisor (systemd Restart=on-failure) restarts the node; a restart repairs it (notes P1).
+        Log.Fatal("orchd exiting: {Reason}", fatal);
+        return 2;
+    }
     return 0;
 }
 catch (Exception e) when (e is not OperationCanceledException)

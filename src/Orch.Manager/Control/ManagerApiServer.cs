@@ -1,16 +1,26 @@
 using System.Net;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orch.Manager.Dispatching;
+using Orch.Manager.Security;
 using Orch.Manager.State;
+using Orch.Security;
 
 namespace Orch.Manager.Control;
 
+/// <summary>What a manager's cluster port needs for mutual TLS and the node-facing services.</summary>
+internal sealed record ClusterSecurity(NodeCertificates Certificates, TimeProvider Time, NodeLiveness Liveness, CertificateAuthority Authority);
+
 /// <summary>
-/// The manager's TCP gRPC endpoint: control API and manager-to-manager calls. HTTP/2 without
-/// TLS for now; mutual TLS comes with the cluster CA.
+/// The manager's TCP gRPC endpoint (the cluster port, 2377 by default): control API,
+/// manager-to-manager calls, and — with <see cref="ClusterSecurity"/> — the join/renew CA and the
+/// dispatcher, all behind mutual TLS and <see cref="ClusterAuthorization"/>. Without it (tests of
+/// the store alone) it serves plain HTTP/2 and only the manager services.
 /// </summary>
 internal sealed class ManagerApiServer : IAsyncDisposable
 {
@@ -18,22 +28,55 @@ internal sealed class ManagerApiServer : IAsyncDisposable
 
     private ManagerApiServer(WebApplication app) => this.app = app;
 
-    public static async Task<ManagerApiServer> StartAsync(IPEndPoint listen, RaftStore store, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<ManagerApiServer> StartAsync(IPEndPoint listen, RaftStore store, ILoggerFactory loggers, CancellationToken ct,
+        ClusterSecurity? security = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IReplicatedStore>(store);
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(o =>
+        {
+            if (security is not null)
+            {
+                o.Interceptors.Add<ClusterAuthorization>();
+            }
+        });
+        if (security is not null)
+        {
+            builder.Services.AddSingleton(security.Certificates);
+            builder.Services.AddSingleton(security.Time);
+            builder.Services.AddSingleton(security.Liveness);
+            builder.Services.AddSingleton(security.Authority);
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(listen, l => l.Protocols = HttpProtocols.Http2);
+            k.Listen(listen, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                if (security is { } s)
+                {
+                    l.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => s.Certificates.Certificate,
+                        // Asked for, not required: a joining node has no certificate yet.
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        ClientCertificateValidation = (cert, _, _) => ClusterAuthorization.ValidateAtHandshake(s.Certificates, s.Time, cert),
+                        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    });
+                }
+            });
             k.AddServerHeader = false;
         });
         var app = builder.Build();
         app.MapGrpcService<RaftProxyService>();
         app.MapGrpcService<ControlApi>();
+        if (security is not null)
+        {
+            app.MapGrpcService<NodeCaService>();
+            app.MapGrpcService<Dispatcher>();
+        }
         await app.StartAsync(ct);
         return new ManagerApiServer(app);
     }

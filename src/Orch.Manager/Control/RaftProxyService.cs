@@ -20,6 +20,24 @@ internal sealed class RaftProxyService(RaftStore store) : RaftProxy.RaftProxyBas
         }
     }
 
+    public override async Task<AddManagerResponse> AddManager(AddManagerRequest request, ServerCallContext context)
+    {
+        var caller = Security.CallerIdentity.Require(context);
+        try
+        {
+            await store.AddManagerAsync(request.NodeId.Length > 0 ? request.NodeId : caller.NodeId, request.RaftAddr, request.ApiAddr, context.CancellationToken);
+            return new AddManagerResponse();
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+    }
+
     public override Task<RaftStatus> Status(RaftStatusRequest request, ServerCallContext context) =>
         System.Threading.Tasks.Task.FromResult(new RaftStatus
         {

@@ -24,6 +24,9 @@ internal interface IReplicatedStore
     /// <summary>The current leader as this member knows it, or null during an election.</summary>
     ManagerMember? Leader { get; }
 
+    /// <summary>Raft addresses of the managers this one can reach now, itself included (MANAGER STATUS Reachable).</summary>
+    IReadOnlyList<string> ReachableMembers => Leader is { } l ? [l.RaftAddress] : [];
+
     /// <summary>Replicates a command (forwarding it to the leader if needed) and returns its outcome.</summary>
     /// <exception cref="StoreUnavailableException">No leader or no quorum within the timeout.</exception>
     Task<CommandResult> ProposeAsync(Command command, CancellationToken ct);

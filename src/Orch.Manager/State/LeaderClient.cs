@@ -9,7 +9,7 @@ namespace Orch.Manager.State;
 /// gRPC calls from this manager to another manager's API (forwarded proposals, Raft status).
 /// One channel per address, kept for the life of the store.
 /// </summary>
-internal sealed class LeaderClient(TimeSpan callTimeout) : IDisposable
+internal sealed class LeaderClient(TimeSpan callTimeout, Orch.Security.NodeCertificates? certificates, TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
 
@@ -19,8 +19,12 @@ internal sealed class LeaderClient(TimeSpan callTimeout) : IDisposable
     public async Task<RaftStatus> StatusAsync(string api, TimeSpan timeout, CancellationToken ct) =>
         await Client(api).StatusAsync(new RaftStatusRequest(), deadline: DateTime.UtcNow + timeout, cancellationToken: ct);
 
-    private RaftProxy.RaftProxyClient Client(string api) =>
-        new(channels.GetOrAdd(api, a => GrpcChannel.ForAddress($"http://{a}", new GrpcChannelOptions
+    public async System.Threading.Tasks.Task AddManagerAsync(string api, AddManagerRequest request, CancellationToken ct) =>
+        await Client(api).AddManagerAsync(request, deadline: DateTime.UtcNow + callTimeout + callTimeout, cancellationToken: ct);
+
+    /// <summary>A channel to another manager's API (mutual TLS when this manager has certificates).</summary>
+    public GrpcChannel Channel(string api) => channels.GetOrAdd(api, a => certificates is null
+        ? GrpcChannel.ForAddress($"http://{a}", new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
@@ -29,7 +33,10 @@ internal sealed class LeaderClient(TimeSpan callTimeout) : IDisposable
                 KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
             },
-        })));
+        })
+        : GrpcChannel.ForAddress($"https://{a}", new GrpcChannelOptions { HttpHandler = Orch.Security.ClusterTls.HttpHandler(certificates, time) }));
+
+    private RaftProxy.RaftProxyClient Client(string api) => new(Channel(api));
 
     public void Dispose()
     {

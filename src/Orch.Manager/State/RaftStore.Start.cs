@@ -65,10 +65,37 @@ internal sealed partial class RaftStore
             ColdStart = options.Bootstrap is RaftBootstrap.Init or RaftBootstrap.ForceNewCluster,
             ConfigurationStorage = new EndPointConfigurationStorage(options.MembersFile),
             LoggerFactory = loggers,
+            SslOptions = CreateSslOptions(options),
         };
         config.Metadata["api"] = options.ApiAddress;
         return config;
     }
+
+    private static DotNext.Net.Security.SslOptions? CreateSslOptions(RaftStoreOptions options)
+    {
+        if (options.Certificates is { } certs)
+        {
+            // Raft has no authentication of its own: only manager certificates of this cluster may talk it.
+            var tls = new DotNext.Net.Security.SslOptions();
+            var server = Orch.Security.ClusterTls.Server(certs, options.Time, requireClientCertificate: true);
+            var client = Orch.Security.ClusterTls.Client(certs, options.Time);
+            tls.ServerOptions.ServerCertificateSelectionCallback = server.ServerCertificateSelectionCallback;
+            tls.ServerOptions.ClientCertificateRequired = true;
+            tls.ServerOptions.EnabledSslProtocols = server.EnabledSslProtocols;
+            tls.ServerOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => IsManagerPeer(certs, cert, options.Time);
+            tls.ClientOptions.TargetHost = client.TargetHost;
+            tls.ClientOptions.LocalCertificateSelectionCallback = client.LocalCertificateSelectionCallback;
+            tls.ClientOptions.EnabledSslProtocols = client.EnabledSslProtocols;
+            tls.ClientOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => IsManagerPeer(certs, cert, options.Time);
+            return tls;
+        }
+        return null;
+    }
+
+    private static bool IsManagerPeer(Orch.Security.NodeCertificates certs, System.Security.Cryptography.X509Certificates.X509Certificate? cert, TimeProvider time) =>
+        cert is not null
+        && Orch.Security.ClusterTls.Verify(certs.CaCertificate, cert as System.Security.Cryptography.X509Certificates.X509Certificate2 ?? new(cert), time, out var who, out _)
+        && who!.Role == Orch.Api.V1.Objects.NodeRole.Manager;
 
     private static void CheckDataDir(RaftStoreOptions options)
     {

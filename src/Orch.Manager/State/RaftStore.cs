@@ -33,7 +33,7 @@ internal sealed partial class RaftStore : IReplicatedStore, IAsyncDisposable
         this.wal = wal;
         this.machine = machine;
         logger = loggers.CreateLogger<RaftStore>();
-        leaders = new LeaderClient(options.QuorumTimeout);
+        leaders = new LeaderClient(options.QuorumTimeout, options.Certificates, options.Time);
         raft.LeaderChanged += (_, leader) => LogLeaderChanged(leader?.EndPoint.ToString() ?? "none");
         logWatchdog = new LogWatchdog(ProbeLogAsync, OnLogFailed, options.Time, TimeSpan.FromSeconds(2),
             loggers.CreateLogger<LogWatchdog>()).RunAsync(stopping.Token);
@@ -67,6 +67,10 @@ internal sealed partial class RaftStore : IReplicatedStore, IAsyncDisposable
     }
 
     public ManagerMember? Leader => raft.Leader is { } l ? Describe(l) : null;
+
+    /// <summary>Raft endpoints of the members this one can reach now (itself included).</summary>
+    public IReadOnlyList<string> ReachableMembers =>
+        raft.Members.Where(m => !m.IsRemote || m.Status == ClusterMemberStatus.Available).Select(m => m.EndPoint.ToString()!).ToList();
 
     /// <summary>All Raft members this one knows, itself included.</summary>
     public IReadOnlyList<ManagerMember> Members => raft.Members.Select(Describe).ToList();

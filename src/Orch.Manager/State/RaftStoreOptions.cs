@@ -48,6 +48,13 @@ internal sealed class RaftStoreOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// This manager's node certificate and the cluster CA: with it, Raft and manager-to-manager
+    /// gRPC use mutual TLS and accept only manager certificates of the cluster. Null (tests of
+    /// the store alone) means plain TCP.
+    /// </summary>
+    public Orch.Security.NodeCertificates? Certificates { get; init; }
+
     public IPEndPoint PublicEndPoint => AdvertisedRaftEndPoint ?? RaftEndPoint;
 
     public string SnapshotsDir => Path.Combine(DataDir, "snapshots");

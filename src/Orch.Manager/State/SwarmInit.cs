@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Orch.Api.V1.Objects;
 using Orch.Manager.Security;
+using Orch.Security;
 
 namespace Orch.Manager.State;
 

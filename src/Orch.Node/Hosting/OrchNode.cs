@@ -22,6 +22,10 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
     private readonly ILogger logger = loggerFactory.CreateLogger<OrchNode>();
     private WebApplication? app;
     private ICgroupDriver? cgroups;
+    private readonly Swarm.SwarmController swarm = new(options, loggerFactory);
+
+    /// <summary>Raised when the node must exit for its supervisor to restart it (a manager's Raft log failed).</summary>
+    public event Action<string>? Fatal;
 
     public NodeOptions Options => options;
 
@@ -56,7 +60,15 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<IVolumeStore>(new LocalVolumeStore(Path.Combine(options.DataRoot, "volumes")));
         // rm/prune of a volume ask the runtime whether a container (in any state) refers to it.
         builder.Services.AddSingleton<VolumeInUse>(sp => sp.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().VolumeInUse);
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 << 20);
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 16 << 20;
+            o.Interceptors.Add<LocalControlGate>();
+        });
+        builder.Services.AddSingleton(swarm);
+        // The local socket serves this node's manager's control API, resolved per call (a node
+        // becomes a manager at run time); LocalControlGate refuses calls while there is none.
+        builder.Services.AddTransient(_ => swarm.Control ?? new NoManagerControl());
         builder.Services.AddContainerRuntime();
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -65,6 +77,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         });
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
+        app.MapGrpcService<SwarmApi>();
+        app.MapGrpcService<Orch.Api.V1.Control.ControlBase>();
         // Open the image store now: it sweeps what a killed daemon left half-written.
         _ = app.Services.GetRequiredService<ImageStore>();
         // Bridge, NAT and the DNAT rules of containers that outlived a previous daemon, before any request.
@@ -72,6 +86,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         // Containers that outlived a previous daemon are watched again (or restarted) before any request.
         await app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>().RecoverAsync(ct);
         await app.StartAsync(ct);
+        // Swarm membership after the engine: an agent may be handed tasks as soon as it registers.
+        swarm.Fatal += reason => Fatal?.Invoke(reason);
+        await swarm.StartAsync(ct);
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         LogStarted(options.SocketPath, options.DataRoot, Environment.ProcessId);
@@ -79,6 +96,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     public async Task StopAsync(CancellationToken ct)
     {
+        await swarm.DisposeAsync();
         if (app is not null)
         {
             await app.StopAsync(ct);

@@ -74,7 +74,7 @@ public sealed class ControlApiTests(ITestOutputHelper output)
         var der = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(swarm.RootCa.CaCertPem).RawData;
         foreach (var text in new[] { swarm.RootCa.JoinTokens.Worker, swarm.RootCa.JoinTokens.Manager })
         {
-            Assert.True(Orch.Manager.Security.JoinToken.TryParse(text, out var token, out var error), error);
+            Assert.True(Orch.Security.JoinToken.TryParse(text, out var token, out var error), error);
             Assert.True(token!.MatchesCa(der));
         }
         Assert.NotEqual(swarm.RootCa.JoinTokens.Worker, swarm.RootCa.JoinTokens.Manager);

@@ -1,4 +1,5 @@
 using Orch.Manager.Security;
+using Orch.Security;
 
 namespace Orch.Manager.Tests.Security;
 

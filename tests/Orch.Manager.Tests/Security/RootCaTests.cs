@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Orch.Api.V1.Objects;
 using Orch.Manager.Security;
+using Orch.Security;
 
 namespace Orch.Manager.Tests.Security;
 

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Orch.Manager.Security;
+namespace Orch.Security;
 
 /// <summary>Unsigned big-endian bytes as lower-case base 36, left-padded with '0' to a fixed width (Docker's token alphabet).</summary>
 internal static class Base36

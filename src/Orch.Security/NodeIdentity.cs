@@ -1,13 +1,13 @@
 using System.Security.Cryptography.X509Certificates;
 using Orch.Api.V1.Objects;
 
-namespace Orch.Manager.Security;
+namespace Orch.Security;
 
 /// <summary>
 /// Who a node certificate speaks for: CN = node id, OU = role (swarm-manager / swarm-worker, as
 /// Docker names them), O = cluster id.
 /// </summary>
-internal sealed record NodeIdentity(string NodeId, NodeRole Role, string ClusterId)
+public sealed record NodeIdentity(string NodeId, NodeRole Role, string ClusterId)
 {
     public const string ManagerOu = "swarm-manager";
     public const string WorkerOu = "swarm-worker";

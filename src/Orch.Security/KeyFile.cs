@@ -1,7 +1,7 @@
-namespace Orch.Manager.Security;
+namespace Orch.Security;
 
 /// <summary>Private keys on disk: created 0600 from the first byte (never chmod'ed after), written whole or not at all.</summary>
-internal static class KeyFile
+public static class KeyFile
 {
     public static void WritePrivate(string path, string pem)
     {

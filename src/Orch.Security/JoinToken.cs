@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Orch.Manager.Security;
+namespace Orch.Security;
 
 /// <summary>
 /// A join token, as Docker's: <c>SWMTKN-1-&lt;CA digest&gt;-&lt;secret&gt;</c>. The digest (SHA-256
@@ -9,7 +9,7 @@ namespace Orch.Manager.Security;
 /// before it sends anything secret; the secret (128 random bits, 25 base-36 digits) proves it may
 /// join, and its role (worker or manager) is the token's.
 /// </summary>
-internal sealed record JoinToken(string CaDigest, string Secret)
+public sealed record JoinToken(string CaDigest, string Secret)
 {
     public const string Prefix = "SWMTKN-1-";
     private const int DigestLength = 50;

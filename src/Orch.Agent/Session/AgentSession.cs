@@ -1,0 +1,187 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Orch.Api.V1;
+using Polly;
+using Polly.Retry;
+
+namespace Orch.Agent.Session;
+
+/// <summary>
+/// This node's session with the leader's dispatcher (proto/orch/v1/dispatcher.proto): register,
+/// heartbeat at the period the dispatcher gives, follow "not the leader; leader is X" redirects,
+/// and reconnect with backoff to any manager it knows when the session breaks. Learns the manager
+/// list from the session and hands it to <paramref name="onManagers"/> (the node persists it, so a
+/// restarted node still knows where to go).
+/// </summary>
+public sealed partial class AgentSession(
+    ManagerChannels channels,
+    Func<IReadOnlyList<string>> knownManagers,
+    Action<IReadOnlyList<string>> onManagers,
+    Func<SessionRegister> register,
+    TimeProvider time,
+    ILogger<AgentSession> logger)
+{
+    private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(5);
+
+    // Reconnect: fast first (a leader change is the common case), then at most every 2 s so that a
+    // node never misses 3 heartbeat periods just because of its own backoff.
+    private readonly ResiliencePipeline reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<RpcException>().Handle<HttpRequestException>().Handle<IOException>(),
+            MaxRetryAttempts = int.MaxValue,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(2),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+        })
+        .Build();
+
+    private string? leaderHint;
+
+    /// <summary>The manager of the current session, or null while disconnected.</summary>
+    public string? Current { get; private set; }
+
+    /// <summary>Raised with the node's full assignment set whenever the dispatcher sends one.</summary>
+    public event Action<Assignments>? AssignmentsReceived;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await reconnect.ExecuteAsync(async token => await RunOneSessionAsync(token), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Tries each known manager (the last leader hint first) until one session runs; returns when it ends cleanly.</summary>
+    private async ValueTask RunOneSessionAsync(CancellationToken ct)
+    {
+        var order = knownManagers().ToList();
+        if (leaderHint is { } hint)
+        {
+            order.Remove(hint);
+            order.Insert(0, hint);
+        }
+        RpcException? last = null;
+        foreach (var address in order)
+        {
+            try
+            {
+                await RunSessionAsync(address, ct);
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && LeaderIn(e.Status.Detail) is { } leader)
+            {
+                leaderHint = leader;
+                last = e;
+                if (leader != address)
+                {
+                    try
+                    {
+                        await RunSessionAsync(leader, ct);
+                        return;
+                    }
+                    catch (RpcException again)
+                    {
+                        last = again;
+                    }
+                }
+            }
+            catch (RpcException e) when (!ct.IsCancellationRequested)
+            {
+                LogConnectFailed(address, e.Status.Detail);
+                last = e;
+            }
+            finally
+            {
+                Current = null;
+            }
+        }
+        throw last ?? new RpcException(new Status(StatusCode.Unavailable, "no manager known"));
+    }
+
+    private async Task RunSessionAsync(string address, CancellationToken ct)
+    {
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = new Dispatcher.DispatcherClient(channels.For(address)).Session(cancellationToken: session.Token);
+        await call.RequestStream.WriteAsync(new AgentMessage { Register = register() }, session.Token);
+        if (!await call.ResponseStream.MoveNext(session.Token) || call.ResponseStream.Current.KindCase != DispatcherMessage.KindOneofCase.Session)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"{address} closed the session before it began"));
+        }
+        var period = Apply(call.ResponseStream.Current.Session, address);
+        Current = address;
+        LogConnected(address, period.TotalSeconds);
+        var reader = ReadAsync(call.ResponseStream, address, p => period = p, session.Token);
+        try
+        {
+            while (!reader.IsCompleted)
+            {
+                await Task.WhenAny(reader, Task.Delay(period, time, session.Token));
+                if (!reader.IsCompleted)
+                {
+                    await call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat() }, session.Token);
+                }
+            }
+            await reader; // rethrows how the session ended
+        }
+        finally
+        {
+            await session.CancelAsync();
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        throw new RpcException(new Status(StatusCode.Unavailable, $"session with {address} ended"));
+    }
+
+    private async Task ReadAsync(IAsyncStreamReader<DispatcherMessage> stream, string address, Action<TimeSpan> setPeriod, CancellationToken ct)
+    {
+        while (await stream.MoveNext(ct))
+        {
+            var message = stream.Current;
+            switch (message.KindCase)
+            {
+                case DispatcherMessage.KindOneofCase.Session:
+                    setPeriod(Apply(message.Session, address));
+                    break;
+                case DispatcherMessage.KindOneofCase.Assignments:
+                    AssignmentsReceived?.Invoke(message.Assignments);
+                    break;
+            }
+        }
+    }
+
+    private TimeSpan Apply(SessionInfo info, string address)
+    {
+        if (info.Managers.Count > 0)
+        {
+            leaderHint = info.Managers[0];
+            onManagers(info.Managers.ToList());
+        }
+        else
+        {
+            leaderHint = address;
+        }
+        var period = info.HeartbeatPeriod?.ToTimeSpan() ?? DefaultPeriod;
+        return period > TimeSpan.Zero ? period : DefaultPeriod;
+    }
+
+    private static string? LeaderIn(string detail)
+    {
+        const string marker = "leader is ";
+        var i = detail.IndexOf(marker, StringComparison.Ordinal);
+        return i < 0 ? null : detail[(i + marker.Length)..].Trim();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session with manager {Manager} open (heartbeat every {Seconds}s)")]
+    private partial void LogConnected(string manager, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "session with manager {Manager} failed: {Reason}")]
+    private partial void LogConnectFailed(string manager, string reason);
+}

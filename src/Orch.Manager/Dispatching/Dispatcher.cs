@@ -1,0 +1,177 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Orch.Api.V1;
+using Orch.Api.V1.Objects;
+using Orch.Manager.Security;
+using Orch.Manager.State;
+
+namespace Orch.Manager.Dispatching;
+
+/// <summary>
+/// The leader's end of every agent session (proto/orch/v1/dispatcher.proto): registration marks
+/// the node Ready, heartbeats feed <see cref="NodeLiveness"/>, and the session tells the agent the
+/// heartbeat period and the managers to fall back to. Followers refuse sessions and name the leader.
+/// </summary>
+internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
+{
+    public override async System.Threading.Tasks.Task Session(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<DispatcherMessage> responseStream, ServerCallContext context)
+    {
+        var caller = CallerIdentity.Require(context);
+        CancellationToken leading;
+        try
+        {
+            leading = store.IsLeader ? await store.WaitForLeadershipAsync(context.CancellationToken) : default;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (!store.IsLeader)
+        {
+            var leader = store.Leader?.ApiAddress;
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                leader is null ? "not the leader; no leader is known" : $"not the leader; leader is {leader}"));
+        }
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, leading);
+        if (!await requestStream.MoveNext(session.Token) || requestStream.Current.KindCase != AgentMessage.KindOneofCase.Register)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a session starts with Register"));
+        }
+        var register = requestStream.Current.Register;
+        liveness.Seen(caller.NodeId);
+        await MarkReadyAsync(caller.NodeId, register, session.Token);
+        LogSession(caller.NodeId, register.Description?.Hostname ?? "");
+
+        using var watch = store.Watch();
+        var writes = new SemaphoreSlim(1, 1);
+        var lastInfo = SessionInfo(caller.NodeId);
+        await Send(responseStream, writes, new DispatcherMessage { Session = lastInfo }, session.Token);
+        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, session);
+        try
+        {
+            while (await requestStream.MoveNext(session.Token))
+            {
+                var message = requestStream.Current;
+                liveness.Seen(caller.NodeId);
+                if (message.KindCase == AgentMessage.KindOneofCase.TaskStatus)
+                {
+                    await OnTaskStatusAsync(caller.NodeId, message.TaskStatus, session.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (session.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await session.CancelAsync();
+            await pushes.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            LogSessionEnded(caller.NodeId);
+        }
+        if (context.CancellationToken.IsCancellationRequested is false && leading.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "this manager stopped leading; reconnect to the new leader"));
+        }
+    }
+
+    /// <summary>Sends SessionInfo again when the manager list changes; ends the session when the node is removed.</summary>
+    private async System.Threading.Tasks.Task PushChangesAsync(string nodeId, StoreWatch watch, IServerStreamWriter<DispatcherMessage> stream,
+        SemaphoreSlim writes, SessionInfo last, CancellationTokenSource session)
+    {
+        try
+        {
+            await foreach (var e in watch.Events.ReadAllAsync(session.Token))
+            {
+                if (e.Object?.KindCase is not StoreObject.KindOneofCase.Node and not null)
+                {
+                    continue;
+                }
+                if (e.Kind == StoreEventKind.Removed && e.Object!.Node.Id == nodeId)
+                {
+                    await session.CancelAsync();
+                    return;
+                }
+                var info = SessionInfo(nodeId);
+                if (!info.Equals(last))
+                {
+                    last = info;
+                    await Send(stream, writes, new DispatcherMessage { Session = info }, session.Token);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            // The session is over (cancelled, or the response stream completed).
+        }
+    }
+
+    private SessionInfo SessionInfo(string nodeId)
+    {
+        var info = new SessionInfo { NodeId = nodeId, HeartbeatPeriod = Duration.FromTimeSpan(liveness.Period) };
+        info.Managers.AddRange(NodeCaService.ManagerAddresses(store));
+        return info;
+    }
+
+    private async System.Threading.Tasks.Task MarkReadyAsync(string nodeId, SessionRegister register, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var stored = store.ReadLocal(s => s.GetNode(nodeId))
+                ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"node {nodeId} was removed from the swarm"));
+            var ready = NodeLiveness.ReadyNode(stored, register.Description, register.AdvertiseAddr);
+            if (ready.Equals(stored))
+            {
+                return;
+            }
+            var result = await ProposeAsync(new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(ready) } } } }, ct);
+            if (result.Error != CommandErrorCode.Conflict)
+            {
+                Orch.Manager.Control.CommandErrors.ThrowIfFailed(result);
+                return;
+            }
+        }
+    }
+
+    private async System.Threading.Tasks.Task OnTaskStatusAsync(string nodeId, TaskStatusUpdate update, CancellationToken ct)
+    {
+        var task = store.ReadLocal(s => s.GetTask(update.TaskId));
+        if (task is null || task.NodeId != nodeId)
+        {
+            return; // not this node's task (any more): ignore, as Swarm does
+        }
+        task.Status = update.Status;
+        await ProposeAsync(new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(task) } } } }, ct);
+    }
+
+    private async Task<CommandResult> ProposeAsync(Command command, CancellationToken ct)
+    {
+        try
+        {
+            return await store.ProposeAsync(command, ct);
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    private static async System.Threading.Tasks.Task Send(IServerStreamWriter<DispatcherMessage> stream, SemaphoreSlim writes, DispatcherMessage message, CancellationToken ct)
+    {
+        await writes.WaitAsync(ct);
+        try
+        {
+            await stream.WriteAsync(message, ct);
+        }
+        finally
+        {
+            writes.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session opened by node {NodeId} ({Hostname})")]
+    private partial void LogSession(string nodeId, string hostname);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "session of node {NodeId} ended")]
+    private partial void LogSessionEnded(string nodeId);
+}

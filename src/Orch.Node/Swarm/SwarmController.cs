@@ -1,0 +1,165 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Orch.Agent.Security;
+using Orch.Agent.Session;
+using Orch.Api.V1;
+using NodeRole = Orch.Api.V1.Objects.NodeRole;
+using Orch.Manager.Hosting;
+using Orch.Node.Hosting;
+using Orch.Security;
+
+namespace Orch.Node.Swarm;
+
+/// <summary>
+/// This node's part in a swarm: carries out init / join / leave, and on start-up brings back what
+/// the node was (manager and agent, or agent only) from data-root/swarm. Composes the manager host
+/// and the agent; holds no cluster logic of its own.
+/// </summary>
+internal sealed partial class SwarmController(NodeOptions options, ILoggerFactory loggers) : IAsyncDisposable
+{
+    private readonly ILogger logger = loggers.CreateLogger<SwarmController>();
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private SwarmState? state;
+    private NodeCertificates? certs;
+    private ManagerHost? manager;
+    private ManagerChannels? channels;
+    private CancellationTokenSource? agentStop;
+    private Task? agentRun;
+
+    private string SwarmDir => Path.Combine(options.DataRoot, "swarm");
+    private string CertificatesDir => Path.Combine(SwarmDir, "certificates");
+    private string RaftDir => Path.Combine(SwarmDir, "raft");
+    private string StateFile => Path.Combine(SwarmDir, "state.json");
+
+    /// <summary>Raised when the node can no longer serve the swarm (the manager's Raft log failed): orchd exits for its supervisor to restart it.</summary>
+    public event Action<string>? Fatal;
+
+    /// <summary>The control API of this node's manager, or null on workers and outside a swarm.</summary>
+    public Orch.Api.V1.Control.ControlBase? Control => manager?.Control;
+
+    public SwarmState? State => state;
+
+    /// <summary>Restores the node's swarm role after a restart (nothing to do when it never joined).</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var saved = SwarmState.Load(StateFile);
+        if (saved is null)
+        {
+            return;
+        }
+        certs = NodeCertificates.Load(CertificatesDir)
+            ?? throw new InvalidDataException($"{StateFile} says this node is in a swarm but {CertificatesDir} holds no certificate");
+        state = saved;
+        if (saved.Role == NodeRole.Manager)
+        {
+            manager = await StartManagerAsync(saved, ManagerStart.Restart, ct);
+        }
+        StartAgent();
+        LogRestored(saved.NodeId, saved.Role.ToString());
+    }
+
+    public SwarmInfo Info()
+    {
+        var s = state;
+        if (s is null)
+        {
+            return new SwarmInfo { State = LocalNodeState.Inactive };
+        }
+        var info = new SwarmInfo
+        {
+            State = LocalNodeState.Active,
+            NodeId = s.NodeId,
+            Role = certs?.Identity.Role ?? s.Role,
+            ClusterId = s.ClusterId,
+            NodeAddr = manager?.Options.ApiAddress ?? "",
+        };
+        info.Managers.AddRange(manager?.Managers is { Count: > 0 } m ? m : s.Managers);
+        return info;
+    }
+
+    private async Task<ManagerHost> StartManagerAsync(SwarmState s, ManagerStart start, CancellationToken ct)
+    {
+        var listen = SwarmAddresses.Listen(s.ListenAddr);
+        var host = await ManagerHost.StartAsync(new ManagerHostOptions
+        {
+            DataDir = RaftDir,
+            Listen = listen,
+            Advertise = SwarmAddresses.Advertise(s.AdvertiseAddr, listen),
+        }, certs!, start, loggers, ct);
+        host.Failed += reason => Fatal?.Invoke(reason);
+        return host;
+    }
+
+    private void StartAgent()
+    {
+        channels = new ManagerChannels(certs!, TimeProvider.System);
+        agentStop = new CancellationTokenSource();
+        var session = new AgentSession(channels, KnownManagers, OnManagers, Register, TimeProvider.System, loggers.CreateLogger<AgentSession>());
+        var renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
+        agentRun = Task.WhenAll(session.RunAsync(agentStop.Token), renewer.RunAsync(agentStop.Token));
+    }
+
+    private IReadOnlyList<string> KnownManagers()
+    {
+        var own = manager?.Options.ApiAddress;
+        var known = state?.Managers ?? [];
+        return own is null ? known : [own, .. known.Where(m => m != own)];
+    }
+
+    private void OnManagers(IReadOnlyList<string> managers)
+    {
+        var s = state;
+        if (s is null || s.Managers.SequenceEqual(managers))
+        {
+            return;
+        }
+        state = s with { Managers = managers };
+        state.Save(StateFile);
+    }
+
+    private SessionRegister Register() => new()
+    {
+        Description = NodeDescriber.Describe(),
+        AdvertiseAddr = state?.AdvertiseAddr ?? "",
+    };
+
+    private async Task StopAgentAsync()
+    {
+        if (agentStop is not null)
+        {
+            await agentStop.CancelAsync();
+            await agentRun!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            agentStop.Dispose();
+            agentStop = null;
+            agentRun = null;
+        }
+        channels?.Dispose();
+        channels = null;
+    }
+
+    private static RpcException Precondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAgentAsync();
+        if (manager is not null)
+        {
+            await manager.DisposeAsync();
+            manager = null;
+        }
+        certs?.Dispose();
+        gate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "swarm membership restored: node {NodeId} as {Role}")]
+    private partial void LogRestored(string nodeId, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "swarm initialised: cluster {ClusterId}, node {NodeId}, listening on {Listen}")]
+    private partial void LogInitialised(string clusterId, string nodeId, string listen);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "joined the swarm through {Remote} as node {NodeId} ({Role})")]
+    private partial void LogJoined(string remote, string nodeId, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "left the swarm (node {NodeId})")]
+    private partial void LogLeft(string nodeId);
+}
