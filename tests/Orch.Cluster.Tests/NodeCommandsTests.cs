@@ -7,7 +7,7 @@ namespace Orch.Cluster.Tests;
 public sealed class NodeCommandsTests
 {
     [Fact]
-    public async Task NodeCommands_InspectUpdatePromoteDemotePs_AsDocker()
+    public async Task NodeCommands_InspectUpdateSwarmUpdateJoinToken_AsDocker()
     {
         await using var c = await TestCluster.UpAsync(2, managers: 1);
         var rows = await Swarm.NodeLsAsync(c, 1);
@@ -55,23 +55,40 @@ public sealed class NodeCommandsTests
         Assert.Contains("Certificate Expiry:", pretty, StringComparison.Ordinal);
         Assert.DoesNotContain("Manager Status:", pretty, StringComparison.Ordinal);
 
-        Assert.Equal("Node n2 promoted to a manager in the swarm.\n", (await Swarm.MustAsync(c, 1, "node", "promote", "n2")).Stdout);
-        await Eventually.MatchAsync(() => Swarm.NodeLsAsync(c, 1), r => r.Single(n => n.Hostname == "n2").ManagerStatus == "Reachable",
-            "n2 is a Reachable manager after promote", Swarm.Settle);
-        Assert.Equal("Node n2 is already a manager.\n", (await Swarm.MustAsync(c, 1, "node", "promote", "n2")).Stdout);
-        Assert.Equal("Manager n2 demoted in the swarm.\n", (await Swarm.MustAsync(c, 1, "node", "demote", "n2")).Stdout);
-        await Eventually.MatchAsync(() => Swarm.NodeLsAsync(c, 1), r => r.Single(n => n.Hostname == "n2").ManagerStatus == "",
-            "n2 is a worker again after demote", Swarm.Settle);
-        Assert.Equal(1, await Swarm.LeaderAsync(c, 1, 2));
-
-        // No services yet: the header only.
-        var ps = await Swarm.MustAsync(c, 1, "node", "ps", "n2");
-        Assert.Matches(@"^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR\s+PORTS\n$", ps.Stdout);
-
         var swarm = await Swarm.MustAsync(c, 1, "swarm", "update", "--dispatcher-heartbeat", "2s");
         Assert.Equal("Swarm updated.\n", swarm.Stdout);
         Assert.Equal("2000000000", await Swarm.SwarmFieldAsync(c, 1, "Spec.Dispatcher.HeartbeatPeriod"));
         var token = await Swarm.MustAsync(c, 1, "swarm", "join-token", "manager");
         Assert.Matches($"^To add a manager to this swarm, run the following command:\n\n    orch swarm join --token SWMTKN-1-\\S+ {c.Address(1)}:2377\n\n$", token.Stdout);
+    }
+
+    [Fact]
+    public async Task PromoteThenDemote_WorkerBecomesReachableManagerAndBack()
+    {
+        await using var c = await TestCluster.UpAsync(2, managers: 1);
+        Assert.Equal("Node n2 promoted to a manager in the swarm.\n", (await Swarm.MustAsync(c, 1, "node", "promote", "n2")).Stdout);
+        await Eventually.MatchAsync(() => Swarm.NodeLsAsync(c, 1), r => r.Single(n => n.Hostname == "n2").ManagerStatus == "Reachable",
+            "n2 is a Reachable manager after promote", Swarm.Settle);
+        // As a manager it answers cluster commands itself.
+        Assert.Equal(2, (await Swarm.NodeLsAsync(c, 2)).Count);
+        Assert.Equal("Node n2 is already a manager.\n", (await Swarm.MustAsync(c, 1, "node", "promote", "n2")).Stdout);
+        Assert.Equal("Manager n2 demoted in the swarm.\n", (await Swarm.MustAsync(c, 1, "node", "demote", "n2")).Stdout);
+        await Eventually.MatchAsync(() => Swarm.NodeLsAsync(c, 1), r => r.Single(n => n.Hostname == "n2").ManagerStatus == "",
+            "n2 is a worker again after demote", Swarm.Settle);
+
+        Assert.Equal(1, await Swarm.LeaderAsync(c, 1, 2));
+        var refused = await c.OrchAsync(2, "node", "ls");
+        Assert.Equal(1, refused.ExitCode);
+    }
+
+    [Fact]
+    public async Task NodePs_NoServices_HeaderOnly()
+    {
+        await using var c = await TestCluster.UpAsync(2, managers: 1);
+        // No services yet: the header only.
+        var ps = await Swarm.MustAsync(c, 1, "node", "ps", "n2");
+        Assert.Matches(@"^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR\s+PORTS\n$", ps.Stdout);
+
+        Assert.Equal(ps.Stdout, (await Swarm.MustAsync(c, 1, "node", "ps")).Stdout);
     }
 }

@@ -23,6 +23,10 @@ public static class Eventually
             }
             await Task.Delay(every ?? TimeSpan.FromMilliseconds(250));
         }
-        throw new TimeoutException($"never became true within {timeout}: {what}; last seen:\n{last}");
+        throw new TimeoutException($"never became true within {timeout}: {what}; last seen:\n{Show(last)}");
     }
+
+    private static string Show<T>(T value) => value is System.Collections.IEnumerable items and not string
+        ? string.Join('\n', items.Cast<object>())
+        : value?.ToString() ?? "(null)";
 }
