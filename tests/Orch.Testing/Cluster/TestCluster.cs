@@ -5,6 +5,8 @@ namespace Orch.Testing.Cluster;
 /// and people use the same mechanism. Each fixture takes a flock'ed slot that gives it its own instance name,
 /// node network (10.77.SLOT.0/24), state and runtime directories, so clusters of parallel test runs never meet.
 /// Disposing runs `cluster.sh down`, which removes every process, netns, veth, bridge, rule and directory.
+/// Interface names start with "orchk" (bridge orchkSLOT0, veths orchkSLOT-nK): the engine tests' host checks skip
+/// "orch*" interfaces, and TestDaemon's bridges are orchtSLOT, so the two never collide.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -17,7 +19,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         Slot = slot;
         this.slotLock = slotLock;
-        Name = $"oct{slot}";
+        Name = $"orchk{slot}";
         Net = $"10.77.{slot}";
         StateDir = Path.Combine(Path.GetTempPath(), $"orch-cluster-{Name}");
         RunDir = $"/run/orch-cluster/{Name}";
