@@ -27,6 +27,9 @@ public sealed class NodeCertificates : IDisposable
             ?? throw new InvalidDataException($"{Path.Combine(dir, CertFileName)} is not an orch node certificate");
     }
 
+    /// <summary>Where the files live.</summary>
+    public string Location => dir;
+
     /// <summary>The current certificate, with its private key.</summary>
     public X509Certificate2 Certificate => certificate;
 

@@ -8,6 +8,13 @@ using Orch.Manager.Bench;
 using Orch.Manager.State;
 using Task = System.Threading.Tasks.Task;
 
+// `scheduler [TASKS] [NODES]`: the in-process scheduler benchmark (deploy/bench/scheduler.sh).
+if (args is ["scheduler", ..])
+{
+    SchedulerBench.Run(args.Skip(1).ToArray());
+    return;
+}
+
 // Raft write benchmark: 3 in-process managers, real TCP Raft and gRPC on loopback, default
 // (production) timeouts. Prints latency percentiles and throughput per scenario.
 var writes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;

@@ -25,6 +25,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly System.Threading.Tasks.Task leaderLoops;
     private readonly ILogger logger;
+    private readonly ILoggerFactory loggers;
 
     private ManagerHost(ManagerHostOptions options, RaftStore store, ManagerApiServer server, CertificateAuthority authority,
         NodeLiveness liveness, ILoggerFactory loggers)
@@ -35,6 +36,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
         this.authority = authority;
         this.liveness = liveness;
         logger = loggers.CreateLogger<ManagerHost>();
+        this.loggers = loggers;
         Control = new ControlApi(store);
         store.Failed += reason => Failed?.Invoke(reason);
         leaderLoops = RunLeaderLoopsAsync(stopping.Token);
@@ -126,7 +128,17 @@ public sealed partial class ManagerHost : IAsyncDisposable
                 var leading = await store.WaitForLeadershipAsync(ct);
                 LogLeading();
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(leading, ct);
-                await liveness.RunAsync(both.Token);
+                // Each loop reacts to the store on its own and never calls another (STYLE 4).
+                var time = Options.Time;
+                await System.Threading.Tasks.Task.WhenAll(
+                    liveness.RunAsync(both.Token),
+                    new Orchestration.ReplicatedOrchestrator(store, time, loggers.CreateLogger<Orchestration.ReplicatedOrchestrator>()).RunAsync(both.Token),
+                    new Orchestration.GlobalOrchestrator(store, time, loggers.CreateLogger<Orchestration.GlobalOrchestrator>()).RunAsync(both.Token),
+                    new Orchestration.RestartSupervisor(store, time, loggers.CreateLogger<Orchestration.RestartSupervisor>()).RunAsync(both.Token),
+                    new Orchestration.TaskReaper(store, time, loggers.CreateLogger<Orchestration.TaskReaper>()).RunAsync(both.Token),
+                    new Orchestration.ConstraintEnforcer(store, time, loggers.CreateLogger<Orchestration.ConstraintEnforcer>()).RunAsync(both.Token),
+                    new Orchestration.RollingUpdater(store, time, loggers.CreateLogger<Orchestration.RollingUpdater>()).RunAsync(both.Token),
+                    new Scheduling.SchedulerLoop(store, time, loggers.CreateLogger<Scheduling.SchedulerLoop>()).RunAsync(both.Token));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
