@@ -28,6 +28,9 @@ public sealed class SwarmTextTests
         {
             Id = "t0123456789abcdef",
             ServiceId = "svc1",
+            ServiceName = "web",
+            Spec = new TaskSpec { Container = new ContainerSpec { Image = "busybox:latest" } },
+            PublishedPorts = { new PortConfig { PublishedPort = 8080, TargetPort = 80 } },
             Slot = 2,
             NodeId = "node1",
             DesiredState = TaskState.Running,
@@ -41,8 +44,8 @@ public sealed class SwarmTextTests
         w = new StringWriter { NewLine = "\n" };
         PsCommand.Render([task], new Dictionary<string, string> { ["node1"] = "n1" }, NodeFixtures.Created, noTrunc: false).WriteTo(w);
         Assert.Equal(
-            "ID             NAME      IMAGE     NODE      DESIRED STATE   CURRENT STATE          ERROR                              PORTS\n" +
-            "t0123456789a   svc1.2              n1        Running         Failed 5 minutes ago   \"starting container failed: no…\"   \n",
+            "ID             NAME      IMAGE            NODE      DESIRED STATE   CURRENT STATE          ERROR                              PORTS\n" +
+            "t0123456789a   web.2     busybox:latest   n1        Running         Failed 5 minutes ago   \"starting container failed: no…\"   *:8080->80/tcp\n",
             w.ToString());
     }
 }

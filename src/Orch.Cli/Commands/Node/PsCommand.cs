@@ -8,8 +8,8 @@ using NodeObject = Orch.Api.V1.Objects.Node;
 namespace Orch.Cli.Commands.Node;
 
 /// <summary>
-/// orch node ps [-q] [NODE...] (default: self): the tasks on the nodes, with docker/cli's columns. The control API
-/// has no service lookup yet, so NAME is "&lt;service id&gt;.&lt;slot&gt;" and IMAGE stays empty until it does.
+/// orch node ps [-q] [NODE...] (default: self): the tasks on the nodes, with docker/cli's columns: NAME is
+/// SERVICE.SLOT (SERVICE.NODE-ID for a global service's task), PORTS the host-mode ports bound on the node.
 /// </summary>
 internal sealed class PsCommand : ICommand
 {
@@ -75,13 +75,13 @@ internal sealed class PsCommand : ICommand
             }
             table.Add(
                 noTrunc ? t.Id : t.Id[..Math.Min(12, t.Id.Length)],
-                $"{t.ServiceId}.{t.Slot}",
-                "",
+                t.Slot > 0 ? $"{t.ServiceName}.{t.Slot}" : $"{t.ServiceName}.{t.NodeId}",
+                t.Spec?.Container?.Image ?? "",
                 hostnames.GetValueOrDefault(t.NodeId, t.NodeId),
                 StateText(t.DesiredState),
                 StateText(t.Status?.State ?? TaskState.New) + " " + Since(t.Status?.Timestamp, now),
                 err.Length > 0 ? $"\"{err}\"" : "",
-                "");
+                string.Join(',', t.PublishedPorts.Select(p => $"*:{p.PublishedPort}->{p.TargetPort}/{(p.Protocol == PortProtocol.Udp ? "udp" : "tcp")}")));
         }
         return table;
     }
