@@ -41,6 +41,12 @@ internal sealed class CliContext(string socketPath) : IDisposable
 
     public Orch.Api.V1.Engine.EngineClient Engine => new(Channel);
 
+    /// <summary>This node's swarm membership (init, join, leave, info), served by the local orchd.</summary>
+    public Orch.Api.V1.Swarm.SwarmClient Swarm => new(Channel);
+
+    /// <summary>The cluster's control API; the local orchd forwards each call to a manager.</summary>
+    public Orch.Api.V1.Control.ControlClient Control => new(Channel);
+
     /// <summary>Turns a gRPC failure into the line a Docker user expects.</summary>
     public string Describe(RpcException e)
     {

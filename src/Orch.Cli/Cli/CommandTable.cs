@@ -1,6 +1,8 @@
 using Orch.Cli.Commands.Container;
 using Orch.Cli.Commands.Image;
 using Orch.Cli.Commands.System;
+using NodeCmd = Orch.Cli.Commands.Node;
+using SwarmCmd = Orch.Cli.Commands.Swarm;
 using Volume = Orch.Cli.Commands.Volume;
 
 namespace Orch.Cli.Cli;
@@ -46,6 +48,19 @@ internal static class CommandTable
         (new LogoutCommand(), []),
         (new BuildCommand(), ["build"]),
         (new Commands.Builder.PruneCommand(), []),
+        (new SwarmCmd.InitCommand(), []),
+        (new SwarmCmd.JoinCommand(), []),
+        (new SwarmCmd.JoinTokenCommand(), []),
+        (new SwarmCmd.LeaveCommand(), []),
+        (new SwarmCmd.UpdateCommand(), []),
+        (new SwarmCmd.InspectCommand(), []),
+        (new NodeCmd.LsCommand(), []),
+        (new NodeCmd.InspectCommand(), []),
+        (new NodeCmd.UpdateCommand(), []),
+        (new NodeCmd.PromoteCommand(), []),
+        (new NodeCmd.DemoteCommand(), []),
+        (new NodeCmd.RmCommand(), []),
+        (new NodeCmd.PsCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)
