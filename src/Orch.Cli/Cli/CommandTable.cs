@@ -44,6 +44,8 @@ internal static class CommandTable
         (new Commands.Image.PruneCommand(), []),
         (new LoadCommand(), ["load"]),
         (new LogoutCommand(), []),
+        (new DfCommand(), []),
+        (new Commands.System.PruneCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

@@ -50,6 +50,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         // The runtime replaces this with its container list (rmi refuses an image a container uses).
         builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
+        // The builder registers its cache (AddSingleton<IBuildCache, …>, which wins over this default).
+        builder.Services.TryAddSingleton<IBuildCache, NoBuildCache>();
         builder.Services.AddSingleton(cgroups);
         builder.Services.AddSingleton<BridgeNetworkDriver>();
         builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
