@@ -106,9 +106,10 @@ public sealed partial class ImageStore
             await progress(new TransferProgress(shortId, "Already exists"));
             return Layers.SizeOf(chain);
         }
-        await progress(new TransferProgress(shortId, "Pulling fs layer", 0, layer.Size));
+        await progress(new TransferProgress(shortId, "Pulling fs layer"));
         using var response = await client.GetBlobAsync(layer.Digest, ct);
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        await using var stream = new ProgressStream(await response.Content.ReadAsStreamAsync(ct),
+            n => progress(new TransferProgress(shortId, "Downloading", n, layer.Size)));
         var temp = Layers.CreateTemp();
         using var blob = Content.BeginWrite();
         try
@@ -122,12 +123,15 @@ public sealed partial class ImageStore
             {
                 throw new DigestMismatchException(diffId, got.DiffId);
             }
+            // The layer was unpacked while it streamed in (one pass), so "Extracting" has no step of its own.
+            await progress(new TransferProgress(shortId, "Verifying Checksum"));
+            await progress(new TransferProgress(shortId, "Download complete"));
             lock (gate)
             {
                 blob.Commit(got.Digest, layer.Digest);
                 Layers.Commit(temp, chain, got.UnpackedSize);
             }
-            await progress(new TransferProgress(shortId, "Pull complete", got.BlobSize, layer.Size));
+            await progress(new TransferProgress(shortId, "Pull complete"));
             return got.UnpackedSize;
         }
         catch

@@ -63,7 +63,9 @@ public sealed partial class ImageStore
             }
             return;
         }
-        await client.UploadBlobAsync(digest, Content.PathOf(digest), ct);
+        var size = Content.SizeOf(digest);
+        await client.UploadBlobAsync(digest, Content.PathOf(digest),
+            progress is null ? null : n => progress(new TransferProgress(shortId, "Pushing", n, size)), ct);
         if (progress is not null)
         {
             await progress(new TransferProgress(shortId, "Pushed"));

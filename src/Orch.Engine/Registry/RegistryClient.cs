@@ -101,7 +101,7 @@ internal sealed partial class RegistryClient
     }
 
     /// <summary>POST to open an upload, then PUT the whole blob to the newest Location with ?digest=.</summary>
-    public async Task UploadBlobAsync(string digest, string path, CancellationToken ct)
+    public async Task UploadBlobAsync(string digest, string path, Func<long, ValueTask>? progress, CancellationToken ct)
     {
         using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/"), ct);
         await EnsureSuccessAsync(start, "upload of " + digest, ct);
@@ -111,11 +111,15 @@ internal sealed partial class RegistryClient
         var putUri = new Uri(target.AbsoluteUri + separator + "digest=" + Uri.EscapeDataString(digest));
         using var put = await SendAsync(() =>
         {
-            var req = new HttpRequestMessage(HttpMethod.Put, putUri)
+            Stream body = File.OpenRead(path);
+            var length = body.Length;
+            if (progress is not null)
             {
-                Content = new StreamContent(File.OpenRead(path), 1 << 20),
-            };
+                body = new ProgressStream(body, progress);
+            }
+            var req = new HttpRequestMessage(HttpMethod.Put, putUri) { Content = new StreamContent(body, 1 << 20) };
             req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            req.Content.Headers.ContentLength = length;
             return req;
         }, ct);
         await EnsureSuccessAsync(put, "upload of " + digest, ct);
