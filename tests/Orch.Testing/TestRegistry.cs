@@ -26,7 +26,8 @@ public sealed class TestRegistry : IAsyncDisposable
     public string Host => $"127.0.0.1:{Port}";
 
     /// <param name="user">With a user, the registry demands htpasswd basic auth (bcrypt hash made by python3's crypt).</param>
-    public static async Task<TestRegistry> StartAsync((string Name, string Password)? user = null)
+    /// <param name="token">With a token server, the registry demands its bearer tokens (distribution's auth.token).</param>
+    public static async Task<TestRegistry> StartAsync((string Name, string Password)? user = null, TokenAuth? token = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "orch-registry-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
@@ -42,6 +43,10 @@ public sealed class TestRegistry : IAsyncDisposable
             }
             await File.WriteAllTextAsync(Path.Combine(root, "htpasswd"), $"{u.Name}:{hash.Stdout.Trim()}\n");
             auth = $"auth:\n  htpasswd:\n    realm: orch-test\n    path: {root}/htpasswd\n";
+        }
+        if (token is not null)
+        {
+            auth = $"auth:\n  token:\n    realm: {token.Realm}\n    service: {token.Service}\n    issuer: {token.Issuer}\n    rootcertbundle: {token.RootCertBundle}\n";
         }
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
@@ -107,3 +112,6 @@ public sealed class TestRegistry : IAsyncDisposable
         Directory.Delete(Root, recursive: true);
     }
 }
+
+/// <summary>Where docker-registry sends clients for tokens, and how it checks them (auth.token in its config).</summary>
+public sealed record TokenAuth(string Realm, string Service, string Issuer, string RootCertBundle);

@@ -107,6 +107,14 @@ public sealed partial class ImageStore
             return Layers.SizeOf(chain);
         }
         await progress(new TransferProgress(shortId, "Pulling fs layer"));
+        // A download cut off midway starts over (transient failures only; a digest mismatch is final).
+        return await RegistryResilience.Transfers.ExecuteAsync(
+            async token => await DownloadLayerAsync(client, layer, diffId, chain, shortId, progress, token), ct);
+    }
+
+    private async Task<long> DownloadLayerAsync(RegistryClient client, OciDescriptor layer, string diffId, string chain, string shortId,
+        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+    {
         using var response = await client.GetBlobAsync(layer.Digest, ct);
         await using var stream = new ProgressStream(await response.Content.ReadAsStreamAsync(ct),
             n => progress(new TransferProgress(shortId, "Downloading", n, layer.Size)));
