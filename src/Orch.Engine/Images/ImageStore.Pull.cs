@@ -21,8 +21,8 @@ public sealed partial class ImageStore
         Credentials.Set(probe.Domain, user, password);
     }
 
-    /// <summary>Registries reached over plain HTTP although not on loopback (daemon config).</summary>
-    public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
+    /// <summary>Registries reached over plain HTTP although not on loopback (orchd --insecure-registry).</summary>
+    public IReadOnlyCollection<string> InsecureRegistries { get; }
 
     /// <summary>
     /// `orch pull`: manifest (an index picks linux/&lt;arch&gt;), config and layers, every one checked against its

@@ -36,6 +36,12 @@ internal sealed partial class RegistryClient
             }
             catch (HttpRequestException e)
             {
+                if (e.HttpRequestError == HttpRequestError.SecureConnectionError && baseUri.Scheme == "https" && await AnswersPlainHttpAsync(ct))
+                {
+                    // Docker's words, and how to allow it.
+                    throw new RegistryException($"Get \"{baseUri}v2/\": http: server gave HTTP response to HTTPS client "
+                        + $"(plain HTTP is allowed only for loopback registries and those orchd lists with --insecure-registry {baseUri.Authority})");
+                }
                 throw new RegistryException($"cannot reach registry {baseUri.Authority}: {e.Message}");
             }
             catch (TimeoutRejectedException)
@@ -48,6 +54,22 @@ internal sealed partial class RegistryClient
                 continue;
             }
             return response;
+        }
+    }
+
+    /// <summary>After a failed TLS handshake: does the registry answer GET /v2/ in plain HTTP? (Only to word the error.)</summary>
+    private async Task<bool> AnswersPlainHttpAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            using var probe = await http.GetAsync(new Uri($"http://{baseUri.Authority}/v2/"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -28,6 +28,8 @@ internal static class RegistryResilience
             Delay = BaseDelay,
             ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
             {
+                // A failed TLS handshake is not transient (often a plain-HTTP server): no retry.
+                { Exception: HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } } => false,
                 { Exception: HttpRequestException or TimeoutRejectedException } => true,
                 { Result: { } r } => IsTransient(r.StatusCode),
                 _ => false,
@@ -51,6 +53,7 @@ internal static class RegistryResilience
     /// <summary>An upload failure worth starting over: unreachable, cut off, or a transient status.</summary>
     public static bool IsTransient(Exception? e) => e switch
     {
+        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => false,
         HttpRequestException or IOException or TimeoutRejectedException => true,
         RegistryException { Status: null } => true,
         RegistryException { Status: { } s } => IsTransient(s),

@@ -119,6 +119,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         Bridge = o.Bridge,
         Subnet = o.Subnet,
         CgroupParent = o.CgroupParent,
+        InsecureRegistries = [.. o.InsecureRegistries],
         LauncherDir = o.LauncherDir ?? RuntimeServices.FindLauncherDir(),
     };
 
