@@ -31,7 +31,8 @@ img="127.0.0.1:$port/bench/big:v1"
 "$ORCH" -H "unix://$work/a.sock" import "$work/layer.tar.gz" "$img" >/dev/null
 "$ORCH" -H "unix://$work/a.sock" save -o "$work/img.tar" "$img"
 
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
+# A failed transfer must not pass for a fast one: its output goes to stderr and the bench stops.
+ms() { local s e; s=$(date +%s%N); "$@" >"$work/out.txt" 2>&1 || { echo "FAILED: $*" >&2; cat "$work/out.txt" >&2; exit 1; }; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
 orch_push=$(ms "$ORCH" -H "unix://$work/a.sock" push "$img")
 orch_pull=$(ms "$ORCH" -H "unix://$work/b.sock" pull "$img")
 skopeo_push=$(ms skopeo copy -q --dest-tls-verify=false "oci-archive:$work/img.tar" "docker://127.0.0.1:$port/bench/skopeo:v1")

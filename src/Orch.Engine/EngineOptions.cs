@@ -18,6 +18,9 @@ public sealed class EngineOptions
     /// <summary>Parent of every container cgroup (relative to each hierarchy's root); unique per daemon in tests.</summary>
     public string CgroupParent { get; init; } = "orch";
 
+    /// <summary>Registries (HOST[:PORT]) reached over plain HTTP although not on loopback (orchd --insecure-registry).</summary>
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
     /// <summary>Directory that holds the native launcher binary (orch-launch).</summary>
     public required string LauncherDir { get; init; }
 }

@@ -31,11 +31,15 @@ public sealed class TestDaemon : IAsyncDisposable
         Directory.CreateDirectory(Root);
     }
 
+    /// <summary>Flags added to orchd's command line (e.g. --insecure-registry); may change before a restart.</summary>
+    public List<string> ExtraArgs { get; } = [];
+
     /// <summary>Starts a daemon and waits until it answers `orch version`.</summary>
-    public static async Task<TestDaemon> StartAsync()
+    public static async Task<TestDaemon> StartAsync(params string[] extraArgs)
     {
         Requirements.Root();
         var d = AcquireSlot();
+        d.ExtraArgs.AddRange(extraArgs);
         await d.StartProcessAsync();
         return d;
     }
@@ -55,6 +59,10 @@ public sealed class TestDaemon : IAsyncDisposable
                      "--bridge", Bridge, "--subnet", Subnet, "--cgroup-parent", CgroupParent, "--log-file", LogFile, "--log-level", "debug",
                      "--cleanup-on-exit",
                  })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var a in ExtraArgs)
         {
             psi.ArgumentList.Add(a);
         }

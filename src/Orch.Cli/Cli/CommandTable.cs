@@ -61,6 +61,8 @@ internal static class CommandTable
         (new NodeCmd.DemoteCommand(), []),
         (new NodeCmd.RmCommand(), []),
         (new NodeCmd.PsCommand(), []),
+        (new DfCommand(), []),
+        (new Commands.System.PruneCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

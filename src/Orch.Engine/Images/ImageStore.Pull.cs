@@ -21,8 +21,8 @@ public sealed partial class ImageStore
         Credentials.Set(probe.Domain, user, password);
     }
 
-    /// <summary>Registries reached over plain HTTP although not on loopback (daemon config).</summary>
-    public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
+    /// <summary>Registries reached over plain HTTP although not on loopback (orchd --insecure-registry).</summary>
+    public IReadOnlyCollection<string> InsecureRegistries { get; }
 
     /// <summary>
     /// `orch pull`: manifest (an index picks linux/&lt;arch&gt;), config and layers, every one checked against its
@@ -106,9 +106,18 @@ public sealed partial class ImageStore
             await progress(new TransferProgress(shortId, "Already exists"));
             return Layers.SizeOf(chain);
         }
-        await progress(new TransferProgress(shortId, "Pulling fs layer", 0, layer.Size));
+        await progress(new TransferProgress(shortId, "Pulling fs layer"));
+        // A download cut off midway starts over (transient failures only; a digest mismatch is final).
+        return await RegistryResilience.Transfers.ExecuteAsync(
+            async token => await DownloadLayerAsync(client, layer, diffId, chain, shortId, progress, token), ct);
+    }
+
+    private async Task<long> DownloadLayerAsync(RegistryClient client, OciDescriptor layer, string diffId, string chain, string shortId,
+        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+    {
         using var response = await client.GetBlobAsync(layer.Digest, ct);
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        await using var stream = new ProgressStream(await response.Content.ReadAsStreamAsync(ct),
+            n => progress(new TransferProgress(shortId, "Downloading", n, layer.Size)));
         var temp = Layers.CreateTemp();
         using var blob = Content.BeginWrite();
         try
@@ -122,12 +131,15 @@ public sealed partial class ImageStore
             {
                 throw new DigestMismatchException(diffId, got.DiffId);
             }
+            // The layer was unpacked while it streamed in (one pass), so "Extracting" has no step of its own.
+            await progress(new TransferProgress(shortId, "Verifying Checksum"));
+            await progress(new TransferProgress(shortId, "Download complete"));
             lock (gate)
             {
                 blob.Commit(got.Digest, layer.Digest);
                 Layers.Commit(temp, chain, got.UnpackedSize);
             }
-            await progress(new TransferProgress(shortId, "Pull complete", got.BlobSize, layer.Size));
+            await progress(new TransferProgress(shortId, "Pull complete"));
             return got.UnpackedSize;
         }
         catch

@@ -32,8 +32,8 @@ public sealed partial class ImageStore
         var manifest = OciJson.ParseManifest(manifestBytes);
         await progress(new TransferProgress("", $"The push refers to repository [{named.Repository}]"));
         var client = new RegistryClient(Http, named, push: true, InsecureRegistries, Credentials.Get(named.Domain));
-        await Task.WhenAll(manifest.Layers.Reverse<OciDescriptor>().Select(l => PushBlobAsync(client, l.Digest, progress, ct)));
-        await PushBlobAsync(client, manifest.Config.Digest, null, ct);
+        await Task.WhenAll(manifest.Layers.Reverse<OciDescriptor>().Select(l => PushBlobAsync(client, named, l.Digest, progress, ct)));
+        await PushBlobAsync(client, named, manifest.Config.Digest, null, ct);
         await client.PutManifestAsync(named.Tag!, manifestBytes, manifest.MediaType, ct);
         lock (gate)
         {
@@ -44,7 +44,7 @@ public sealed partial class ImageStore
         return image.Manifest;
     }
 
-    private async Task PushBlobAsync(RegistryClient client, string digest, Func<TransferProgress, ValueTask>? progress, CancellationToken ct)
+    private async Task PushBlobAsync(RegistryClient client, ImageReference target, string digest, Func<TransferProgress, ValueTask>? progress, CancellationToken ct)
     {
         var shortId = Digest.Short(digest);
         if (progress is not null)
@@ -63,10 +63,32 @@ public sealed partial class ImageStore
             }
             return;
         }
-        await client.UploadBlobAsync(digest, Content.PathOf(digest), ct);
+        var size = Content.SizeOf(digest);
+        var mounted = await client.UploadBlobAsync(digest, Content.PathOf(digest), MountSources(target, digest),
+            progress is null ? null : n => progress(new TransferProgress(shortId, "Pushing", n, size)), ct);
         if (progress is not null)
         {
-            await progress(new TransferProgress(shortId, "Pushed"));
+            await progress(new TransferProgress(shortId, mounted is null ? "Pushed" : "Mounted from " + mounted));
+        }
+    }
+
+    /// <summary>
+    /// Other repositories of the target's registry that hold <paramref name="blob"/>: those an image with that
+    /// layer (or config) was pulled from or pushed to. The digest references of the index record exactly that
+    /// (repository@manifest digest → image), so no extra state is kept.
+    /// </summary>
+    private List<string> MountSources(ImageReference target, string blob)
+    {
+        lock (gate)
+        {
+            return index.Digests
+                .Where(kv => kv.Value == blob || (index.Images.TryGetValue(kv.Value, out var image) && image.Layers.Contains(blob)))
+                .Select(kv => ImageReference.Parse(kv.Key))
+                .Where(r => r.Domain == target.Domain && r.Path != target.Path)
+                .Select(r => r.Path)
+                .Distinct(StringComparer.Ordinal)
+                .Take(3)
+                .ToList();
         }
     }
 }

@@ -26,13 +26,17 @@ public sealed partial class ImageStore
             {
                 var named = ImageReference.Parse(reference).WithDefaultTag();
                 var key = named.Digest is not null ? named.Repository + "@" + named.Digest : named.ToString();
-                if (user is not null && names.Count == 1 && !force)
+                if (user is not null && IsSingleReference(names) && !force)
                 {
                     throw new ImageConflictException(
                         $"conflict: unable to remove repository reference \"{reference}\" (must force) - container {Digest.Short(user)} is using its referenced image {short12}");
                 }
                 Untag(key, untagged);
-                if (names.Count > 1)
+                if (named.Digest is null)
+                {
+                    UntagOrphanedDigests(id, named.Repository, untagged);
+                }
+                if (index.Tags.ContainsValue(id) || index.Digests.ContainsValue(id))
                 {
                     SaveIndex();
                     return new RemoveResult(untagged, []);
@@ -74,6 +78,30 @@ public sealed partial class ImageStore
             index.Images[id].LastTagTime = DateTimeOffset.UtcNow;
             SaveIndex();
         }
+    }
+
+    /// <summary>
+    /// Docker's rule: once the last tag of a repository is gone, that repository's digest references
+    /// (repo@sha256:…, from pull and push) go too, so `rmi NAME:TAG` after a push deletes the image.
+    /// </summary>
+    private void UntagOrphanedDigests(string id, string repository, List<string> untagged)
+    {
+        var prefix = repository + ":";
+        if (index.Tags.Any(kv => kv.Value == id && kv.Key.StartsWith(prefix, StringComparison.Ordinal) && !kv.Key[prefix.Length..].Contains('/', StringComparison.Ordinal)))
+        {
+            return;
+        }
+        foreach (var key in index.Digests.Where(kv => kv.Value == id && kv.Key.StartsWith(repository + "@", StringComparison.Ordinal)).Select(kv => kv.Key).ToList())
+        {
+            Untag(key, untagged);
+        }
+    }
+
+    /// <summary>Docker's isSingleReference: every name is of one repository and at most one is a tag.</summary>
+    private static bool IsSingleReference(List<string> names)
+    {
+        var parsed = names.Select(ImageReference.Parse).ToList();
+        return parsed.Select(r => r.Repository).Distinct(StringComparer.Ordinal).Count() <= 1 && parsed.Count(r => r.Digest is null) <= 1;
     }
 
     private void Untag(string key, List<string> untagged)

@@ -25,6 +25,7 @@ public sealed partial class ImageStore : IImageStore
         Content = new ContentStore(Path.Combine(options.DataRoot, "blobs"));
         Layers = new LayerStore(Path.Combine(options.DataRoot, "snapshots"));
         Credentials = new Registry.CredentialStore(Path.Combine(options.DataRoot, "registry-auth.json"));
+        InsecureRegistries = options.InsecureRegistries.ToHashSet(StringComparer.OrdinalIgnoreCase);
         indexPath = Path.Combine(options.DataRoot, "images", "repositories.json");
         index = File.Exists(indexPath)
             ? JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), OciJson.Default.ImageIndexFile) ?? new ImageIndexFile()

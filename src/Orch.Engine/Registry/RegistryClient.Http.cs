@@ -1,63 +1,83 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Polly;
+using Polly.Timeout;
 
 namespace Orch.Engine.Registry;
 
 internal sealed partial class RegistryClient
 {
     /// <summary>
-    /// Sends a request (built fresh for every attempt); on 401 with a Bearer challenge it fetches a token for
-    /// this repository's scope and tries once more. Transient failures (connection, 5xx, 429) are retried
-    /// with backoff for idempotent methods.
+    /// Sends a request (built fresh for every attempt) through <see cref="RegistryResilience.Requests"/>; on
+    /// 401 it answers the challenge (Basic or Bearer) and sends again, as long as the challenge asks for
+    /// something not yet tried (a push's POST may ask for a wider scope than the HEAD before it).
     /// </summary>
+    /// <param name="retry">False for requests whose failure spends an upload session: the caller retries the whole upload.</param>
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool retry = true)
     {
-        for (var attempt = 0; ; attempt++)
+        var pipeline = retry ? RegistryResilience.Requests : ResiliencePipeline<HttpResponseMessage>.Empty;
+        for (var challenges = 0; ; challenges++)
         {
-            using var request = build();
-            if (!request.RequestUri!.IsAbsoluteUri)
-            {
-                request.RequestUri = new Uri(baseUri, request.RequestUri);
-            }
-            request.Headers.Authorization = authorization;
             HttpResponseMessage response;
             try
             {
-                response = await http.SendAsync(request, completion, ct);
-            }
-            catch (HttpRequestException e) when (attempt < 3 && Idempotent(request.Method))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 << attempt), ct);
-                _ = e;
-                continue;
+                response = await pipeline.ExecuteAsync(async token =>
+                {
+                    using var request = build();
+                    if (!request.RequestUri!.IsAbsoluteUri)
+                    {
+                        request.RequestUri = new Uri(baseUri, request.RequestUri);
+                    }
+                    request.Headers.Authorization = authorization;
+                    return await http.SendAsync(request, completion, token);
+                }, ct);
             }
             catch (HttpRequestException e)
             {
+                if (e.HttpRequestError == HttpRequestError.SecureConnectionError && baseUri.Scheme == "https" && await AnswersPlainHttpAsync(ct))
+                {
+                    // Docker's words, and how to allow it.
+                    throw new RegistryException($"Get \"{baseUri}v2/\": http: server gave HTTP response to HTTPS client "
+                        + $"(plain HTTP is allowed only for loopback registries and those orchd lists with --insecure-registry {baseUri.Authority})");
+                }
                 throw new RegistryException($"cannot reach registry {baseUri.Authority}: {e.Message}");
             }
-            if (response.StatusCode == HttpStatusCode.Unauthorized && authorization is null && attempt < 3
-                && await AuthorizeAsync(response, ct))
+            catch (TimeoutRejectedException)
             {
-                response.Dispose();
-                continue;
+                throw new RegistryException($"registry {baseUri.Authority} did not answer within {RegistryResilience.AttemptTimeout.TotalSeconds:0} s");
             }
-            if ((int)response.StatusCode is >= 500 or 429 && attempt < 3 && Idempotent(request.Method))
+            if (response.StatusCode == HttpStatusCode.Unauthorized && challenges < 3 && await AuthorizeAsync(response, ct))
             {
                 response.Dispose();
-                await Task.Delay(TimeSpan.FromMilliseconds(200 << attempt), ct);
                 continue;
             }
             return response;
         }
     }
 
-    private static bool Idempotent(HttpMethod m) => m == HttpMethod.Get || m == HttpMethod.Head;
+    /// <summary>After a failed TLS handshake: does the registry answer GET /v2/ in plain HTTP? (Only to word the error.)</summary>
+    private async Task<bool> AnswersPlainHttpAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            using var probe = await http.GetAsync(new Uri($"http://{baseUri.Authority}/v2/"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Answers a 401: Basic → the stored credentials; Bearer → GET realm?service=…&amp;scope=… (with the
-    /// credentials as Basic auth when there are any) and use its token (or access_token).
+    /// credentials as Basic auth when there are any) and use its token (or access_token). The token asks for
+    /// this client's own scope (pull, or pull and push) and the one the challenge names. False when this
+    /// challenge was already answered the same way: the credentials are not enough.
     /// </summary>
     private async Task<bool> AuthorizeAsync(HttpResponseMessage challenge, CancellationToken ct)
     {
@@ -67,7 +87,8 @@ internal sealed partial class RegistryClient
         var bearer = challenge.Headers.WwwAuthenticate.FirstOrDefault(h => h.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase));
         if (bearer?.Parameter is null)
         {
-            if (basic is not null && challenge.Headers.WwwAuthenticate.Any(h => h.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)))
+            if (basic is not null && authorization?.Scheme != "Basic"
+                && challenge.Headers.WwwAuthenticate.Any(h => h.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)))
             {
                 authorization = new AuthenticationHeaderValue("Basic", basic);
                 return true;
@@ -84,13 +105,35 @@ internal sealed partial class RegistryClient
         {
             query.Add("service=" + Uri.EscapeDataString(service));
         }
-        query.Add("scope=" + Uri.EscapeDataString(p.GetValueOrDefault("scope") ?? scope));
-        using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join('&', query));
-        if (basic is not null)
+        query.Add("scope=" + Uri.EscapeDataString(scope));
+        if (p.TryGetValue("scope", out var asked) && asked != scope)
         {
-            tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+            query.Add("scope=" + Uri.EscapeDataString(asked));
         }
-        using var tokenResponse = await http.SendAsync(tokenRequest, ct);
+        var tokenUri = realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join('&', query);
+        if (tokenUri == lastTokenRequest)
+        {
+            return false;
+        }
+        lastTokenRequest = tokenUri;
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await RegistryResilience.Requests.ExecuteAsync(async t =>
+            {
+                using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, tokenUri);
+                if (basic is not null)
+                {
+                    tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+                }
+                return await http.SendAsync(tokenRequest, t);
+            }, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
+        {
+            throw new RegistryException($"cannot reach the token server {realm}: {e.Message}");
+        }
+        using var tokenResponse = sent;
         if (!tokenResponse.IsSuccessStatusCode)
         {
             throw new RegistryException($"authentication with {realm} failed: {(int)tokenResponse.StatusCode} {tokenResponse.ReasonPhrase}", tokenResponse.StatusCode);

@@ -23,6 +23,7 @@ internal sealed partial class RegistryClient
     private readonly string scope;
     private readonly (string User, string Password)? credentials;
     private AuthenticationHeaderValue? authorization;
+    private string? lastTokenRequest;
 
     public RegistryClient(HttpClient http, ImageReference reference, bool push, IReadOnlyCollection<string> insecure,
         (string User, string Password)? credentials = null)
@@ -100,8 +101,36 @@ internal sealed partial class RegistryClient
         return true;
     }
 
-    /// <summary>POST to open an upload, then PUT the whole blob to the newest Location with ?digest=.</summary>
-    public async Task UploadBlobAsync(string digest, string path, CancellationToken ct)
+    /// <summary>
+    /// POST to open an upload, then PUT the whole blob to the newest Location with ?digest=. With
+    /// <paramref name="mountFrom"/> (repositories of this registry known to hold the blob) the POST first asks
+    /// the registry to mount it from each (cross-repository mount); 201 means no byte needs sending.
+    /// Returns the repository the blob was mounted from, or null when it was uploaded.
+    /// </summary>
+    public async Task<string?> UploadBlobAsync(string digest, string path, IReadOnlyList<string> mountFrom,
+        Func<long, ValueTask>? progress, CancellationToken ct)
+    {
+        foreach (var from in mountFrom)
+        {
+            using var mount = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post,
+                $"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(from)}"), ct);
+            if (mount.StatusCode == HttpStatusCode.Created)
+            {
+                return from;
+            }
+            // 202: the registry could not mount (it lost the blob, or we may not read that repository) and opened
+            // an ordinary upload instead; cancel it and try the next source or upload.
+            await EnsureSuccessAsync(mount, "upload of " + digest, ct);
+            if (mount.Headers.Location is { } abandoned)
+            {
+                using var _ = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, abandoned), ct);
+            }
+        }
+        await RegistryResilience.Transfers.ExecuteAsync(async token => await UploadOnceAsync(digest, path, progress, token), ct);
+        return null;
+    }
+
+    private async Task UploadOnceAsync(string digest, string path, Func<long, ValueTask>? progress, CancellationToken ct)
     {
         using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/"), ct);
         await EnsureSuccessAsync(start, "upload of " + digest, ct);
@@ -111,13 +140,17 @@ internal sealed partial class RegistryClient
         var putUri = new Uri(target.AbsoluteUri + separator + "digest=" + Uri.EscapeDataString(digest));
         using var put = await SendAsync(() =>
         {
-            var req = new HttpRequestMessage(HttpMethod.Put, putUri)
+            Stream body = File.OpenRead(path);
+            var length = body.Length;
+            if (progress is not null)
             {
-                Content = new StreamContent(File.OpenRead(path), 1 << 20),
-            };
+                body = new ProgressStream(body, progress);
+            }
+            var req = new HttpRequestMessage(HttpMethod.Put, putUri) { Content = new StreamContent(body, 1 << 20) };
             req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            req.Content.Headers.ContentLength = length;
             return req;
-        }, ct);
+        }, ct, retry: false);
         await EnsureSuccessAsync(put, "upload of " + digest, ct);
     }
 

@@ -88,7 +88,8 @@ internal static class TransferStatus
         RegistryException { Status: System.Net.HttpStatusCode.Unauthorized } => new Status(StatusCode.Unauthenticated, e.Message),
         RegistryException { Status: null } => new Status(StatusCode.Unavailable, e.Message),
         RegistryException => new Status(StatusCode.FailedPrecondition, e.Message),
-        ArgumentException or InvalidDataException or DigestMismatchException or Orch.Engine.Images.Layers.LayerEntryException => new Status(StatusCode.InvalidArgument, e.Message),
+        ArgumentException or InvalidDataException or DigestMismatchException or Orch.Engine.Images.Layers.LayerEntryException
+            or System.Text.Json.JsonException => new Status(StatusCode.InvalidArgument, e.Message),
         IOException => new Status(StatusCode.Internal, e.Message),
         _ => null,
     };

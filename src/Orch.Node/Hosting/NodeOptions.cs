@@ -18,6 +18,8 @@ public sealed class NodeOptions
     public string CgroupParent { get; set; } = "orch";
     /// <summary>Directory holding orch-launch (the native launcher); defaults to orchd's own directory.</summary>
     public string? LauncherDir { get; set; }
+    /// <summary>--insecure-registry HOST[:PORT], repeatable: plain HTTP allowed for these (loopback always is).</summary>
+    public List<string> InsecureRegistries { get; } = [];
     public bool ShowHelp { get; set; }
     /// <summary>Hidden, for test daemons: remove the bridge and its iptables rules at exit when no container holds an address.</summary>
     public bool CleanupOnExit { get; set; }
@@ -32,6 +34,8 @@ public sealed class NodeOptions
               --bridge NAME         bridge interface for the default network (default orch0)
               --subnet CIDR         subnet of the default network (default 10.88.0.0/16)
               --cgroup-parent NAME  parent cgroup of containers (default orch)
+              --insecure-registry HOST[:PORT]
+                                    allow plain HTTP to this registry (repeatable; loopback ones always may)
               --log-file PATH       also write logs to PATH
               --log-level LEVEL     debug|info|warn|error (default info)
         """;
@@ -60,6 +64,7 @@ public sealed class NodeOptions
                 case "--cgroup-parent": o.CgroupParent = Value().Trim('/'); break;
                 case "--log-file": o.LogFile = Path.GetFullPath(Value()); break;
                 case "--log-level": o.LogLevel = Value(); break;
+                case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;
                 case "--launcher-dir": o.LauncherDir = Path.GetFullPath(Value()); break;
                 case "--cleanup-on-exit": o.CleanupOnExit = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;

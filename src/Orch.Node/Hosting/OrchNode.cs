@@ -54,6 +54,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         // The runtime replaces this with its container list (rmi refuses an image a container uses).
         builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
+        // The builder registers its cache (AddSingleton<IBuildCache, …>, which wins over this default).
+        builder.Services.TryAddSingleton<IBuildCache, NoBuildCache>();
         builder.Services.AddSingleton(cgroups);
         builder.Services.AddSingleton<BridgeNetworkDriver>();
         builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
@@ -141,6 +143,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         Bridge = o.Bridge,
         Subnet = o.Subnet,
         CgroupParent = o.CgroupParent,
+        InsecureRegistries = [.. o.InsecureRegistries],
         LauncherDir = o.LauncherDir ?? RuntimeServices.FindLauncherDir(),
     };
 

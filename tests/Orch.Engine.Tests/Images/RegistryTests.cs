@@ -35,7 +35,8 @@ public sealed class RegistryTests
 
         var pull = await Ok(b.OrchAsync("pull", name));
         Assert.Equal(
-            [$"v1: Pulling from {registry.Host}/team/box", $"{pushed[1][..12]}: Pulling fs layer", $"{pushed[1][..12]}: Pull complete",
+            [$"v1: Pulling from {registry.Host}/team/box", $"{pushed[1][..12]}: Pulling fs layer", $"{pushed[1][..12]}: Verifying Checksum",
+             $"{pushed[1][..12]}: Download complete", $"{pushed[1][..12]}: Pull complete",
              "Digest: " + digest, $"Status: Downloaded newer image for {name}", name],
             Lines(pull.Stdout));
         var inspect = JsonDocument.Parse((await Ok(b.OrchAsync("image", "inspect", name))).Stdout).RootElement[0];

@@ -49,26 +49,3 @@ internal sealed class PullCommand : ICommand
         return hasDomain ? name : slash < 0 ? "docker.io/library/" + name : "docker.io/" + name;
     }
 }
-
-/// <summary>Prints a pull/push progress stream as Docker does when stdout is not a terminal: one line per event.</summary>
-internal static class TransferOutput
-{
-    public static async Task<string> PrintAsync(CliContext ctx, IAsyncStreamReader<TransferMessage> stream, bool quiet, CancellationToken ct)
-    {
-        var result = "";
-        while (await stream.MoveNext(ct))
-        {
-            var m = stream.Current;
-            if (m.Result.Length > 0)
-            {
-                result = m.Result;
-                continue;
-            }
-            if (!quiet)
-            {
-                ctx.Out.WriteLine(m.Id.Length > 0 ? $"{m.Id}: {m.Status}" : m.Status);
-            }
-        }
-        return result;
-    }
-}

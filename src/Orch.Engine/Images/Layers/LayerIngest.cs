@@ -31,19 +31,45 @@ internal static class LayerIngest
         {
             throw new InvalidDataException("bzip2-compressed archives are not supported; use tar or tar.gz");
         }
-        Stream source = new PrefixedStream(head.AsMemory(0, got), blob);
-        await using var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : source;
-        using var tar = new HashingStream(decompressed);
+        // Two cores: this task receives, hashes and stores the blob; the other decompresses, hashes and unpacks.
+        var pipe = new ChunkPipe();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var receiving = Task.Run(() => pipe.FillAsync(blob, stop.Token), CancellationToken.None);
+        string diffId;
         using var extractor = new LayerExtractor(fsDir);
         try
         {
-            await extractor.ExtractAsync(tar, ct);
+            Stream source = new PrefixedStream(head.AsMemory(0, got), pipe.Reader);
+            await using (var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : source)
+            {
+                using var tar = new HashingStream(decompressed);
+                try
+                {
+                    await extractor.ExtractAsync(tar, ct);
+                }
+                catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+                {
+                    throw new InvalidDataException($"invalid tar archive: {e.Message}", e);
+                }
+                diffId = await tar.FinishAsync(ct);
+            }
+            // Bytes after the end of the gzip member belong to the blob's digest; drain them so the receiver ends.
+            await pipe.Reader.CopyToAsync(Stream.Null, ct);
+            await receiving;
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+        catch
         {
-            throw new InvalidDataException($"invalid tar archive: {e.Message}", e);
+            await stop.CancelAsync();
+            try
+            {
+                await receiving;
+            }
+            catch (Exception)
+            {
+                // The receiver's own failure (or its cancellation) is reported through the reader, or is ours.
+            }
+            throw;
         }
-        var diffId = await tar.FinishAsync(ct);
         var digest = await blob.FinishAsync(ct);
         if (extractor.Entries == 0)
         {
