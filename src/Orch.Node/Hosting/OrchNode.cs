@@ -54,8 +54,8 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         builder.Services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         // The runtime replaces this with its container list (rmi refuses an image a container uses).
         builder.Services.TryAddSingleton<IImageUsage, NoImageUsage>();
-        // The builder registers its cache (AddSingleton<IBuildCache, …>, which wins over this default).
-        builder.Services.TryAddSingleton<IBuildCache, NoBuildCache>();
+        // system df / prune see the builder's step cache through this seam.
+        builder.Services.AddSingleton<IBuildCache>(sp => new Orch.Engine.Build.BuilderCache(sp.GetRequiredService<Orch.Engine.Build.ImageBuilder>()));
         builder.Services.AddSingleton(cgroups);
         builder.Services.AddSingleton<BridgeNetworkDriver>();
         builder.Services.AddSingleton<INetworkDriver>(sp => sp.GetRequiredService<BridgeNetworkDriver>());
