@@ -12,7 +12,7 @@ namespace Orch.Cli.Commands.Service;
 /// then still so for the update monitor period ("verify: Waiting …"). Fails (exit 1) on a paused update or
 /// rollback, on an unrequested rollback, when new tasks keep failing, or after <see cref="MaxWait"/>.
 /// </summary>
-internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rollback, TextWriter output, bool tty)
+internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rollback, UpdateStatus? before, TextWriter output, bool tty)
 {
     public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
@@ -40,7 +40,9 @@ internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rol
                     lastError = t.Status.Error.Length > 0 ? t.Status.Error : t.Status.Message;
                 }
             }
-            var state = service.UpdateStatus?.State ?? UpdateState.Unknown;
+            // A status left from an earlier update (unchanged since before our write) says nothing about this one.
+            var fresh = service.UpdateStatus is { } us && !(before is not null && us.State == before.State && Equals(us.StartedAt, before.StartedAt));
+            var state = fresh ? service.UpdateStatus!.State : UpdateState.Unknown;
             var failure = state switch
             {
                 UpdateState.Paused => "update paused: " + service.UpdateStatus!.Message,
@@ -119,13 +121,13 @@ internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rol
     }
 
     /// <summary>Runs the watcher unless -d; -q discards the progress. Returns the exit code.</summary>
-    public static async Task<int> MaybeWaitAsync(CliContext ctx, bool detach, bool quiet, string serviceId, bool rollback, CancellationToken ct)
+    public static async Task<int> MaybeWaitAsync(CliContext ctx, bool detach, bool quiet, string serviceId, bool rollback, UpdateStatus? before, CancellationToken ct)
     {
         if (detach)
         {
             return 0;
         }
-        var watcher = new ConvergeWatcher(ctx, serviceId, rollback, quiet ? TextWriter.Null : ctx.Out, !quiet && !Console.IsOutputRedirected);
+        var watcher = new ConvergeWatcher(ctx, serviceId, rollback, before, quiet ? TextWriter.Null : ctx.Out, !quiet && !Console.IsOutputRedirected);
         try
         {
             return await watcher.WaitAsync(ct);
@@ -133,6 +135,10 @@ internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rol
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
             throw new CliException("service " + serviceId + " was removed while waiting for it to converge", 1);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return 130;
         }
     }
 }

@@ -17,6 +17,6 @@ internal sealed class CreateCommand : ICommand
         var spec = ServiceSpecBuilder.Create(f, set.Positionals);
         var service = await ctx.Control().CreateServiceAsync(new CreateServiceRequest { Spec = spec }, cancellationToken: ct);
         ctx.Out.WriteLine(service.Id);
-        return await ConvergeWatcher.MaybeWaitAsync(ctx, f.Detach.On(), f.Quiet.On(), service.Id, rollback: false, ct);
+        return await ConvergeWatcher.MaybeWaitAsync(ctx, f.Detach.On(), f.Quiet.On(), service.Id, rollback: false, before: null, ct);
     }
 }

@@ -20,6 +20,6 @@ internal sealed class RollbackCommand : ICommand
         var s = await control.InspectServiceAsync(new InspectServiceRequest { Id = set.Positionals[0] }, cancellationToken: ct);
         await control.UpdateServiceAsync(new UpdateServiceRequest { Id = s.Id, Version = s.Meta?.Version ?? 0, Rollback = true }, cancellationToken: ct);
         ctx.Out.WriteLine(set.Positionals[0]);
-        return await ConvergeWatcher.MaybeWaitAsync(ctx, detach.On(), quiet.On(), s.Id, rollback: true, ct);
+        return await ConvergeWatcher.MaybeWaitAsync(ctx, detach.On(), quiet.On(), s.Id, rollback: true, s.UpdateStatus, ct);
     }
 }

@@ -33,9 +33,9 @@ internal sealed class ScaleCommand : ICommand
         {
             try
             {
-                var id = await ScaleOneAsync(control, name, replicas, ct);
+                var (id, before) = await ScaleOneAsync(control, name, replicas, ct);
                 ctx.Out.WriteLine($"{name} scaled to {replicas}");
-                exit |= await ConvergeWatcher.MaybeWaitAsync(ctx, detach.On(), quiet: false, id, rollback: false, ct);
+                exit |= await ConvergeWatcher.MaybeWaitAsync(ctx, detach.On(), quiet: false, id, rollback: false, before, ct);
             }
             catch (RpcException e) when (ServiceClient.IsPerItem(e))
             {
@@ -51,7 +51,7 @@ internal sealed class ScaleCommand : ICommand
         return exit;
     }
 
-    private static async Task<string> ScaleOneAsync(Control.ControlClient control, string name, ulong replicas, CancellationToken ct)
+    private static async Task<(string Id, UpdateStatus? Before)> ScaleOneAsync(Control.ControlClient control, string name, ulong replicas, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -65,7 +65,7 @@ internal sealed class ScaleCommand : ICommand
             try
             {
                 await control.UpdateServiceAsync(new UpdateServiceRequest { Id = s.Id, Version = s.Meta?.Version ?? 0, Spec = spec }, cancellationToken: ct);
-                return s.Id;
+                return (s.Id, s.UpdateStatus);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && attempt == 0)
             {

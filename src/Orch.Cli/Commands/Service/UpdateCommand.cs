@@ -37,7 +37,7 @@ internal sealed class UpdateCommand : ICommand
                 continue;
             }
             ctx.Out.WriteLine(name);
-            return await ConvergeWatcher.MaybeWaitAsync(ctx, f.Detach.On(), f.Quiet.On(), current.Id, rollback, ct);
+            return await ConvergeWatcher.MaybeWaitAsync(ctx, f.Detach.On(), f.Quiet.On(), current.Id, rollback, current.UpdateStatus, ct);
         }
     }
 }
