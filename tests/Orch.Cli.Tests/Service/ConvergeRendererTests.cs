@@ -33,7 +33,7 @@ public sealed class ConvergeRendererTests
             Task("a", 1, TaskState.Running),
             Task("b", 2, TaskState.Starting),
             Task("old", 2, TaskState.Failed, TaskState.Shutdown, ageSeconds: 30),
-            Task("stale", 3, TaskState.Running, specVersion: 1),
+            Task("stopping", 3, TaskState.Running, TaskState.Shutdown),
         };
         var lines = ConvergeRenderer.Render(Web(), tasks, 3, bars: true);
         Assert.Equal(

@@ -30,7 +30,7 @@ internal static class ConvergeRenderer
     }
 
     /// <summary>
-    /// Progress lines for the tasks that should run (desired state RUNNING, current spec version),
+    /// Progress lines for the tasks that should run (desired state RUNNING),
     /// the latest per slot/node. <paramref name="desired"/> is the replica count or the node count for global.
     /// </summary>
     public static List<string> Render(Api.V1.Objects.Service service, IReadOnlyList<OTask> tasks, ulong desired, bool bars)
@@ -61,11 +61,15 @@ internal static class ConvergeRenderer
         return bars ? $"{id}: {name.PadRight(LongestState)} {Bar(state)}" : $"{id}: {name}";
     }
 
-    /// <summary>Latest task per slot (or node) that is meant to run the service's current spec.</summary>
+    /// <summary>
+    /// Latest task per slot (or node) whose desired state is RUNNING. Not filtered by spec version: a
+    /// change that leaves the template alone (scale) keeps the old tasks. During a rolling update old tasks
+    /// count as running too; the watcher waits for the update status instead, as docker/cli does.
+    /// </summary>
     public static Dictionary<string, OTask> Current(Api.V1.Objects.Service service, IReadOnlyList<OTask> tasks)
     {
         var result = new Dictionary<string, OTask>(StringComparer.Ordinal);
-        foreach (var t in tasks.Where(t => t.DesiredState == TaskState.Running && t.SpecVersion == service.SpecVersion)
+        foreach (var t in tasks.Where(t => t.DesiredState == TaskState.Running)
                      .OrderBy(t => t.Meta?.CreatedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue))
         {
             var key = service.Spec.Mode == ServiceMode.Global ? t.NodeId

@@ -43,6 +43,21 @@ internal sealed class LogsCommand : ICommand
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
         }
+        try
+        {
+            await StreamAsync(ctx, control, request, name, hostnames, timestamps.On(), ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            // No manager serves the cluster log path yet; say so instead of gRPC's empty detail.
+            throw new CliException("Error response from daemon: service logs are not supported by this manager yet (Control.ServiceLogs is unimplemented)", 1);
+        }
+        return 0;
+    }
+
+    private static async Task StreamAsync(CliContext ctx, Control.ControlClient control, ServiceLogsRequest request, string name,
+        Dictionary<string, string> hostnames, bool timestamps, CancellationToken ct)
+    {
         using var call = control.ServiceLogs(request, cancellationToken: ct);
         await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
         {
@@ -51,11 +66,10 @@ internal sealed class LogsCommand : ICommand
                 ctx.Err.WriteLine("warning: " + line.Warning);
                 continue;
             }
-            var ts = timestamps.On() && line.Timestamp is { } t
+            var ts = timestamps && line.Timestamp is { } t
                 ? t.ToDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture) + " " : "";
             var prefix = $"{name}.{(line.Slot > 0 ? line.Slot.ToString(CultureInfo.InvariantCulture) : line.NodeId)}.{ServiceTables.Short(line.TaskId)}@{hostnames.GetValueOrDefault(line.NodeId, line.NodeId)}";
             (line.Stream == LogStream.Stderr ? ctx.Err : ctx.Out).WriteLine($"{ts}{prefix}    | {line.Line}");
         }
-        return 0;
     }
 }
