@@ -63,6 +63,15 @@ internal static class CommandTable
         (new NodeCmd.PsCommand(), []),
         (new DfCommand(), []),
         (new Commands.System.PruneCommand(), []),
+        (new Commands.Service.CreateCommand(), []),
+        (new Commands.Service.UpdateCommand(), []),
+        (new Commands.Service.ScaleCommand(), []),
+        (new Commands.Service.RollbackCommand(), []),
+        (new Commands.Service.RmCommand(), []),
+        (new Commands.Service.LsCommand(), []),
+        (new Commands.Service.PsCommand(), []),
+        (new Commands.Service.InspectCommand(), []),
+        (new Commands.Service.LogsCommand(), []),
     ];
 
     public static (ICommand? Command, int Consumed) Find(IReadOnlyList<string> args)

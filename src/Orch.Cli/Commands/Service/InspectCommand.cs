@@ -1,0 +1,47 @@
+using Grpc.Core;
+using Orch.Api.V1;
+using Orch.Cli.Cli;
+
+namespace Orch.Cli.Commands.Service;
+
+/// <summary>orch service inspect [--pretty] SERVICE...: a JSON array (Docker's field names) or the human text.</summary>
+internal sealed class InspectCommand : ICommand
+{
+    public string Name => "service inspect";
+    public string Summary => "Display detailed information on one or more services";
+
+    public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var set = new FlagSet(Name);
+        var pretty = set.Bool(null, "pretty", "Print the information in a human friendly format");
+        set.Parse(args);
+        ServiceClient.RequireArgs(set, 1);
+        var control = ctx.Control();
+        var found = new List<Api.V1.Objects.Service>();
+        var failed = false;
+        foreach (var arg in set.Positionals)
+        {
+            try
+            {
+                found.Add(await control.InspectServiceAsync(new InspectServiceRequest { Id = arg }, cancellationToken: ct));
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                ctx.Err.WriteLine($"Error: no such service: {arg}");
+                failed = true;
+            }
+        }
+        if (pretty.On())
+        {
+            foreach (var s in found)
+            {
+                ctx.Out.WriteLine(ServicePretty.Render(s, DateTimeOffset.UtcNow));
+            }
+        }
+        else
+        {
+            ctx.Out.WriteLine(ServiceJson.Array(found));
+        }
+        return failed ? 1 : 0;
+    }
+}

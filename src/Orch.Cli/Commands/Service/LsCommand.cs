@@ -1,0 +1,56 @@
+using Orch.Api.V1;
+using Orch.Cli.Cli;
+
+namespace Orch.Cli.Commands.Service;
+
+/// <summary>orch service ls [-q] [-f name=…|id=…]: ID NAME MODE REPLICAS IMAGE PORTS.</summary>
+internal sealed class LsCommand : ICommand
+{
+    public string Name => "service ls";
+    public string Summary => "List services";
+
+    public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var set = new FlagSet(Name);
+        var quiet = set.Bool("q", "quiet", "Only display IDs");
+        var filter = set.String("f", "filter", "Filter output based on conditions provided", "filter");
+        set.Parse(args);
+        if (set.Positionals.Count > 0)
+        {
+            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
+        }
+        var names = new List<string>();
+        var ids = new List<string>();
+        foreach (var fv in filter.Values)
+        {
+            var (k, v) = ServiceOptions.KeyValue(fv);
+            switch (k)
+            {
+                case "name":
+                    names.Add(v);
+                    break;
+                case "id":
+                    ids.Add(v);
+                    break;
+                default:
+                    throw new CliException($"Error response from daemon: invalid filter '{k}'", 1);
+            }
+        }
+        var list = await ctx.Control().ListServicesAsync(new ListServicesRequest(), cancellationToken: ct);
+        // Docker's name filter matches a name prefix; id filter an id prefix.
+        var services = list.Services
+            .Where(s => names.Count == 0 || names.Any(n => s.Spec.Name.StartsWith(n, StringComparison.Ordinal)))
+            .Where(s => ids.Count == 0 || ids.Any(i => s.Id.StartsWith(i, StringComparison.Ordinal)))
+            .ToList();
+        if (quiet.On())
+        {
+            foreach (var s in services.OrderBy(s => s.Spec.Name, StringComparer.Ordinal))
+            {
+                ctx.Out.WriteLine(s.Id);
+            }
+            return 0;
+        }
+        ServiceTables.WriteLs(ctx.Out, services, list.RunningTasks, list.DesiredTasks);
+        return 0;
+    }
+}
