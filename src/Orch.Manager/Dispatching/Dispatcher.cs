@@ -81,19 +81,32 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
     private async System.Threading.Tasks.Task PushChangesAsync(string nodeId, StoreWatch watch, IServerStreamWriter<DispatcherMessage> stream,
         SemaphoreSlim writes, SessionInfo last, Assignments lastAssignments, CancellationTokenSource session)
     {
-        var tasksChanged = false;
         try
         {
-            await foreach (var e in watch.Events.ReadAllAsync(session.Token))
+            // Each wake-up drains the whole backlog and acts once: a scale-up is many events but one message.
+            while (await watch.Events.WaitToReadAsync(session.Token))
             {
-                if (e.Object is null || (e.Object.KindCase == StoreObject.KindOneofCase.Task && e.Object.Task.NodeId == nodeId))
+                bool tasksChanged = false, nodesChanged = false;
+                while (watch.Events.TryRead(out var e))
                 {
-                    tasksChanged = true;
+                    switch (e.Object?.KindCase)
+                    {
+                        case null:
+                            tasksChanged = nodesChanged = true; // a snapshot replaced everything
+                            break;
+                        case StoreObject.KindOneofCase.Task when e.Object.Task.NodeId == nodeId:
+                            tasksChanged = true;
+                            break;
+                        case StoreObject.KindOneofCase.Node when e.Kind == StoreEventKind.Removed && e.Object.Node.Id == nodeId:
+                            await session.CancelAsync();
+                            return;
+                        case StoreObject.KindOneofCase.Node:
+                            nodesChanged = true;
+                            break;
+                    }
                 }
-                // Coalesce a burst (a scale-up is many events): send once the backlog is read.
-                if (tasksChanged && watch.Events.Count == 0)
+                if (tasksChanged)
                 {
-                    tasksChanged = false;
                     var assignments = AssignmentsOf(nodeId);
                     if (!assignments.Equals(lastAssignments))
                     {
@@ -101,20 +114,14 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                         await Send(stream, writes, new DispatcherMessage { Assignments = assignments }, session.Token);
                     }
                 }
-                if (e.Object?.KindCase is not StoreObject.KindOneofCase.Node and not null)
+                if (nodesChanged)
                 {
-                    continue;
-                }
-                if (e.Kind == StoreEventKind.Removed && e.Object!.Node.Id == nodeId)
-                {
-                    await session.CancelAsync();
-                    return;
-                }
-                var info = SessionInfo(nodeId);
-                if (!info.Equals(last))
-                {
-                    last = info;
-                    await Send(stream, writes, new DispatcherMessage { Session = info }, session.Token);
+                    var info = SessionInfo(nodeId);
+                    if (!info.Equals(last))
+                    {
+                        last = info;
+                        await Send(stream, writes, new DispatcherMessage { Session = info }, session.Token);
+                    }
                 }
             }
         }
