@@ -21,6 +21,9 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
 
     public string TaskId { get; } = task.Id;
 
+    /// <summary>The newest copy of the task.</summary>
+    public TaskObject Task => current;
+
     public string? ContainerId { get; private set; }
 
     public TaskStatus? LastStatus { get; private set; }
@@ -37,8 +40,14 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
 
     public void RequestShutdown() => shutdown.Cancel();
 
-    public async System.Threading.Tasks.Task RunAsync(CancellationToken stopping)
+    public async System.Threading.Tasks.Task RunAsync(System.Threading.Tasks.Task[] predecessors, CancellationToken stopping)
     {
+        if (predecessors.Length > 0)
+        {
+            // Bounded: a predecessor that never stops must not keep this task from ever starting.
+            await System.Threading.Tasks.Task.WhenAll(predecessors).WaitAsync(TimeSpan.FromMinutes(2), time, stopping)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         var task = current;
         var adopt = executor.TaskContainers().TryGetValue(task.Id, out var existing) && existing.Running;
         try
@@ -94,7 +103,10 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
     {
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(stopping, shutdown.Token);
         var exit = executor.WaitAsync(containerId, stopping);
-        var health = HasHealthCheck(task) ? HealthAsync(task.Spec.Container.Healthcheck, containerId, watch.Token) : System.Threading.Tasks.Task.FromResult<string?>(null);
+        // Without a health check the health task never completes (it must not win WhenAny below).
+        var health = HasHealthCheck(task)
+            ? HealthAsync(task.Spec.Container.Healthcheck, containerId, watch.Token)
+            : new TaskCompletionSource<string?>().Task;
         var stop = System.Threading.Tasks.Task.Delay(Timeout.Infinite, shutdown.Token);
         var first = await System.Threading.Tasks.Task.WhenAny(exit, health, stop);
         stopping.ThrowIfCancellationRequested();

@@ -49,8 +49,13 @@ public sealed partial class Worker : IAsyncDisposable
                 }
                 else if (task.DesiredState <= TaskState.Running && task.Status?.State < TaskState.Complete)
                 {
+                    // A replacement that publishes ports waits for the task it replaces on this node to
+                    // stop: both would bind the same host ports (stop-first updates, restarts).
+                    var predecessors = PublishesPorts(task)
+                        ? runners.Values.Where(r => r.Runner.TaskId != task.Id && SameSlot(r.Runner.Task, task)).Select(r => r.Run).ToArray()
+                        : [];
                     var runner = new TaskRunner(task, executor, report, time, logger);
-                    runners[task.Id] = (runner, runner.RunAsync(stopping.Token));
+                    runners[task.Id] = (runner, runner.RunAsync(predecessors, stopping.Token));
                 }
             }
             removals.RemoveAll(t => t.IsCompleted);
@@ -81,6 +86,11 @@ public sealed partial class Worker : IAsyncDisposable
             }
         }
     }
+
+    private static bool PublishesPorts(Orch.Api.V1.Objects.Task t) => t.Endpoint?.Ports.Any(p => p.PublishedPort > 0) == true;
+
+    private static bool SameSlot(Orch.Api.V1.Objects.Task a, Orch.Api.V1.Objects.Task b) =>
+        a.ServiceId == b.ServiceId && a.Slot == b.Slot && (a.Slot != 0 || a.NodeId == b.NodeId);
 
     /// <summary>Re-sends the last status of every task (a new session may lead to a manager that missed some).</summary>
     public void ReportAll()
