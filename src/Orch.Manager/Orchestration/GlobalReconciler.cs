@@ -12,26 +12,13 @@ namespace Orch.Manager.Orchestration;
 /// </summary>
 internal static class GlobalReconciler
 {
-    public static Decision Decide(ClusterView view, DateTimeOffset now)
-    {
-        var d = new Decision();
-        foreach (var s in view.Services.Values.Where(s => s.Spec.Mode == ServiceMode.Global))
-        {
-            Decide(view, s, now, d);
-        }
-        return d;
-    }
+    public static Decision Decide(ClusterView view, DateTimeOffset now) => PerService.Decide(view, ServiceMode.Global, now, Decide);
 
     private static void Decide(ClusterView view, Service s, DateTimeOffset now, Decision d)
     {
-        IReadOnlyList<Constraint> constraints;
-        try
+        if (PerService.ConstraintsOf(s) is not { } constraints)
         {
-            constraints = Constraint.ParseAll(s.Spec.TaskTemplate?.Placement?.Constraints ?? []);
-        }
-        catch (FormatException)
-        {
-            return; // validated at create; an old bad spec places nothing rather than everything
+            return;
         }
         bool Keeps(Node n) => n.Spec?.Availability != NodeAvailability.Drain && constraints.All(c => c.Matches(n));
         var covered = new HashSet<string>(StringComparer.Ordinal);

@@ -12,15 +12,7 @@ namespace Orch.Manager.Orchestration;
 /// </summary>
 internal static class ReplicatedReconciler
 {
-    public static Decision Decide(ClusterView view, DateTimeOffset now)
-    {
-        var d = new Decision();
-        foreach (var s in view.Services.Values.Where(s => s.Spec.Mode == ServiceMode.Replicated))
-        {
-            Decide(view, s, now, d);
-        }
-        return d;
-    }
+    public static Decision Decide(ClusterView view, DateTimeOffset now) => PerService.Decide(view, ServiceMode.Replicated, now, Decide);
 
     private static void Decide(ClusterView view, Service s, DateTimeOffset now, Decision d)
     {
