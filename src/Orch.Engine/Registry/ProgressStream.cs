@@ -1,3 +1,5 @@
+using Orch.Engine.IO;
+
 namespace Orch.Engine.Registry;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Orch.Engine.Registry;
 /// pull and push. Reports come at most once per <paramref name="interval"/> (the first read reports at
 /// once) so a fast local transfer does not flood the client with messages.
 /// </summary>
-internal sealed class ProgressStream(Stream inner, Func<long, ValueTask> report, TimeSpan interval, TimeProvider time) : Stream
+internal sealed class ProgressStream(Stream inner, Func<long, ValueTask> report, TimeSpan interval, TimeProvider time) : ReadOnlyStream
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(100);
 
@@ -33,20 +35,8 @@ internal sealed class ProgressStream(Stream inner, Func<long, ValueTask> report,
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => inner.Length;
     public override long Position { get => current; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -86,6 +86,40 @@ public sealed class LayerExtractorTests
     }
 
     [Fact]
+    public async Task Extract_BinaryXattrs_KeepTheirBytes_FileCapabilitiesSurvive()
+    {
+        Orch.Testing.Requirements.Root();
+        using var t = new TempDir();
+        var fs = t.Sub("fs");
+        // security.capability v2 (20 bytes): effective, permitted = cap_net_raw (bit 13) | cap_setfcap (bit 31).
+        // Bytes >= 0x80 are not UTF-8: a value carried as a decoded string comes out mangled or longer.
+        byte[] capability = [0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        byte[] binary = [0xff, 0x00, 0xfe, 0x80, 0x41];
+        // TarWriter writes string values only: write same-length placeholders, then put the raw bytes in place.
+        var tar = new LayerTar()
+            .File("bin/ping", "#!", mode: 0x1ED, pax: new Dictionary<string, string>
+            {
+                ["SCHILY.xattr.security.capability"] = new string('C', capability.Length),
+                ["SCHILY.xattr.user.blob"] = new string('B', binary.Length),
+            })
+            .Build();
+        Patch(tar, "SCHILY.xattr.security.capability=", capability);
+        Patch(tar, "SCHILY.xattr.user.blob=", binary);
+
+        await ExtractAsync(tar, fs);
+
+        Assert.Equal(capability, LayerSyscalls.GetXattrBytes(Path.Combine(fs, "bin/ping"), "security.capability"));
+        Assert.Equal(binary, LayerSyscalls.GetXattrBytes(Path.Combine(fs, "bin/ping"), "user.blob"));
+    }
+
+    private static void Patch(byte[] tar, string key, byte[] value)
+    {
+        var at = tar.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(key));
+        Assert.True(at >= 0, $"{key} not in the tar");
+        value.CopyTo(tar, at + key.Length);
+    }
+
+    [Fact]
     public async Task Extract_LaterEntriesReplaceEarlier_FileOverDirAndDirOverFile()
     {
         Orch.Testing.Requirements.Root();

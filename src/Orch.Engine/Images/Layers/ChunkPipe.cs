@@ -46,7 +46,7 @@ internal sealed class ChunkPipe
         }
     }
 
-    private sealed class PipeReaderStream(ChannelReader<(byte[] Buffer, int Count)> reader) : Stream
+    private sealed class PipeReaderStream(ChannelReader<(byte[] Buffer, int Count)> reader) : Orch.Engine.IO.ReadOnlyStream
     {
         private byte[]? current;
         private int offset;
@@ -73,20 +73,5 @@ internal sealed class ChunkPipe
             offset += n;
             return n;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long o, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int o, int c) => throw new NotSupportedException();
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Orch.Engine.IO;
 
 namespace Orch.Engine.Images.Layers;
 
@@ -6,7 +7,7 @@ namespace Orch.Engine.Images.Layers;
 /// A read-only pass-through that hashes (sha256) everything read through it and optionally copies it to a
 /// sink, so a layer is digested, stored and unpacked in one pass over the data.
 /// </summary>
-internal sealed class HashingStream(Stream inner, Stream? sink = null) : Stream
+internal sealed class HashingStream(Stream inner, Stream? sink = null) : ReadOnlyStream
 {
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -37,11 +38,6 @@ internal sealed class HashingStream(Stream inner, Stream? sink = null) : Stream
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
@@ -54,15 +50,7 @@ internal sealed class HashingStream(Stream inner, Stream? sink = null) : Stream
         return n;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

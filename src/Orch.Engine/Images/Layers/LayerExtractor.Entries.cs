@@ -171,7 +171,7 @@ internal sealed partial class LayerExtractor
         }
     }
 
-    private static void SetOwnerModeXattrs(int fd, TarEntry entry)
+    private void SetOwnerModeXattrs(int fd, TarEntry entry)
     {
         Check(Fchown(fd, (uint)entry.Uid, (uint)entry.Gid), "chown", entry.Name);
         Check(Fchmod(fd, Perm(entry)), "chmod", entry.Name);
@@ -190,7 +190,8 @@ internal sealed partial class LayerExtractor
                 {
                     continue;
                 }
-                SetXattr(fd, xattr, System.Text.Encoding.UTF8.GetBytes(value), entry.Name);
+                // Binary values (security.capability) come from the raw PAX record, not TarReader's decoded string.
+                SetXattr(fd, xattr, xattrs is null ? System.Text.Encoding.UTF8.GetBytes(value) : xattrs.ValueOf(key, value), entry.Name);
             }
         }
     }

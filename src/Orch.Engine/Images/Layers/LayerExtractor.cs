@@ -20,6 +20,7 @@ internal sealed partial class LayerExtractor : IDisposable
     private readonly int rootFd;
     private readonly string root;
     private readonly List<(string Path, DateTimeOffset Mtime)> dirTimes = [];
+    private PaxXattrRecorder? xattrs;
 
     public LayerExtractor(string root)
     {
@@ -38,7 +39,8 @@ internal sealed partial class LayerExtractor : IDisposable
 
     public async Task ExtractAsync(Stream tar, CancellationToken ct)
     {
-        await using var reader = new TarReader(tar, leaveOpen: true);
+        xattrs = new PaxXattrRecorder(tar);
+        await using var reader = new TarReader(xattrs, leaveOpen: true);
         TarEntry? entry;
         while ((entry = await reader.GetNextEntryAsync(copyData: false, ct)) is not null)
         {

@@ -110,11 +110,15 @@ internal static unsafe partial class LayerSyscalls
     }
 
     /// <summary>An extended attribute of a path (not followed if a symlink) as UTF-8; null when absent.</summary>
-    public static string? GetXattr(string path, string name)
+    public static string? GetXattr(string path, string name) =>
+        GetXattrBytes(path, name) is { } value ? System.Text.Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>An extended attribute of a path (not followed if a symlink), raw; null when absent.</summary>
+    public static byte[]? GetXattrBytes(string path, string name)
     {
         var buf = stackalloc byte[4096];
         var n = Lgetxattr(path, name, buf, 4096);
-        return n < 0 ? null : System.Text.Encoding.UTF8.GetString(buf, (int)n);
+        return n < 0 ? null : new Span<byte>(buf, (int)n).ToArray();
     }
 
     /// <summary>glibc's gnu_dev_makedev.</summary>
