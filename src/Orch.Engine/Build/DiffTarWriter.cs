@@ -49,7 +49,7 @@ internal static class DiffTarWriter
                             break;
                         }
                         links[(st.DevMajor, st.DevMinor, st.Inode)] = rel;
-                        var file = Entry(TarEntryType.RegularFile, rel, st, st.Perm);
+                        var file = Entry(TarEntryType.RegularFile, rel, st, st.Perm, Capability(full, rel));
                         await using (var data = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
                         {
                             file.DataStream = data;
@@ -80,11 +80,16 @@ internal static class DiffTarWriter
         return (Digest.FromHash(sha.GetHashAndReset()), size);
     }
 
-    private static PaxTarEntry Entry(TarEntryType type, string name, FileStat st, uint mode)
+    private static PaxTarEntry Entry(TarEntryType type, string name, FileStat st, uint mode, string? capability = null)
     {
         var mtime = st.Mtime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Only mtime: .NET would add atime/ctime of "now", making equal trees give different tars.
-        var e = new PaxTarEntry(type, name, new Dictionary<string, string> { ["mtime"] = mtime })
+        var pax = new Dictionary<string, string> { ["mtime"] = mtime };
+        if (capability is not null)
+        {
+            pax[CapabilityKey] = capability;
+        }
+        var e = new PaxTarEntry(type, name, pax)
         {
             Uid = (int)st.Uid,
             Gid = (int)st.Gid,
@@ -92,6 +97,30 @@ internal static class DiffTarWriter
             ModificationTime = st.Mtime,
         };
         return e;
+    }
+
+    private const string CapabilityKey = "SCHILY.xattr.security.capability";
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// File capabilities (`RUN setcap …`), the one xattr Docker's builder records. TarWriter takes string values
+    /// only, so a value that is not valid UTF-8 (capability bits 7, 15, 23 or 31 set) cannot be written
+    /// faithfully: the build fails saying so rather than storing a mangled capability.
+    /// </summary>
+    private static string? Capability(string full, string rel)
+    {
+        if (LayerSyscalls.GetXattrBytes(full, "security.capability") is not { } raw)
+        {
+            return null;
+        }
+        try
+        {
+            return StrictUtf8.GetString(raw);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new IOException($"{rel}: its security.capability cannot be stored in a layer yet (a value with capability bits 7, 15, 23 or 31)");
+        }
     }
 
     /// <summary>Depth-first, names in ordinal order, parents before children.</summary>

@@ -121,6 +121,15 @@ internal static unsafe partial class LayerSyscalls
         return n < 0 ? null : new Span<byte>(buf, (int)n).ToArray();
     }
 
+    /// <summary>Sets an extended attribute of a path (not followed if a symlink).</summary>
+    public static void SetXattrBytes(string path, string name, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* p = value)
+        {
+            Check(Lsetxattr(path, name, p, value.Length, 0), "lsetxattr", $"{path} {name}");
+        }
+    }
+
     /// <summary>glibc's gnu_dev_makedev.</summary>
     public static ulong MakeDev(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
