@@ -3,6 +3,9 @@ namespace Orch.LoadBalancer;
 /// <summary>Knobs of a node's balancer; the defaults are what orchd runs with.</summary>
 public sealed class LoadBalancerOptions
 {
+    /// <summary>Where published ports listen: every address of the node (tests use loopback).</summary>
+    public System.Net.IPAddress ListenAddress { get; init; } = System.Net.IPAddress.Any;
+
     /// <summary>A backend that has not accepted within this is skipped for the next one.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

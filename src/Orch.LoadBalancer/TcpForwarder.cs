@@ -30,7 +30,7 @@ internal sealed partial class TcpForwarder : IAsyncDisposable
         try
         {
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(new IPEndPoint(IPAddress.Any, port));
+            listener.Bind(new IPEndPoint(options.ListenAddress, port));
             listener.Listen(1024);
         }
         catch

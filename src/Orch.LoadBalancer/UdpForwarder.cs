@@ -37,7 +37,7 @@ internal sealed partial class UdpForwarder : IAsyncDisposable
         listener = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.Any, port));
+            listener.Bind(new IPEndPoint(options.ListenAddress, port));
         }
         catch
         {
