@@ -1,6 +1,7 @@
 using Orch.Api.V1.Objects;
 using Orch.Manager.Dispatching;
 using TaskObject = Orch.Api.V1.Objects.Task;
+using TaskStatus = Orch.Api.V1.Objects.TaskStatus;
 
 namespace Orch.Manager.Tests.Dispatching;
 
