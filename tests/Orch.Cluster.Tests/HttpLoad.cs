@@ -56,10 +56,13 @@ internal sealed class HttpLoad : IAsyncDisposable
         return body < 0 ? "" : response[(body + 4)..].Trim();
     }
 
+    /// <summary>Stops the load and waits for the requests in flight; may be called more than once.</summary>
     public async ValueTask DisposeAsync()
     {
-        await stop.CancelAsync();
+        if (!stop.IsCancellationRequested)
+        {
+            await stop.CancelAsync();
+        }
         await Task.WhenAll(workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        stop.Dispose();
     }
 }
