@@ -54,7 +54,7 @@ rps() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
 p99() { wrk --latency "$@" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}'; }
 quiet() { sleep 2; } # lets TIME_WAIT of the previous run's connections age a little (different tuples anyway)
 
-echo "one node, one replica (lb/kaserver), wrk ${SECS}s; balancer = $node:8080, direct = $node:$eph"
+echo "one node, one replica (lb/kaserver), wrk ${SECS}s; balancer = $node:8080, direct = $node:$eph; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 ka_direct=$(rps -t2 -c10 -d"${SECS}s" "http://$node:$eph/"); quiet
 ka_lb=$(rps -t2 -c10 -d"${SECS}s" "http://$node:8080/"); quiet
 nc_direct=$(rps -t2 -c10 -d"${SECS}s" -H "Connection: close" "http://$node:$eph/"); quiet
