@@ -10,8 +10,8 @@ namespace Orch.Agent.Execution;
 /// <summary>
 /// <see cref="IExecutor"/> over this node's engine: a task is a container named
 /// <c>SERVICE.SLOT.TASKID</c> (global: <c>SERVICE.NODEID.TASKID</c>), labelled with its task and
-/// service ids. Published ports are bound on this node (host mode; the routing mesh is the load
-/// balancer's job). No restart policy in the engine: restarts are the cluster's decision.
+/// service ids. Published ports: see <see cref="TaskPorts"/> (host mode binds the published port,
+/// ingress mode an ephemeral port that the load balancers of every node connect to). No restart policy in the engine: restarts are the cluster's decision.
 /// </summary>
 internal sealed class EngineExecutor(ContainerRuntime runtime, ImageStore images) : IExecutor
 {
@@ -58,8 +58,7 @@ internal sealed class EngineExecutor(ContainerRuntime runtime, ImageStore images
                 Hostname = c.Hostname,
                 Mounts = [.. c.Mounts.Select(m => new MountRequest(
                     m.Type switch { MountType.Volume => "volume", MountType.Tmpfs => "tmpfs", _ => "bind" }, m.Source, m.Target, m.ReadOnly))],
-                Ports = [.. (task.Endpoint?.Ports ?? []).Where(p => p.PublishedPort > 0).Select(p =>
-                    new PortBinding("", (int)p.PublishedPort, (int)p.TargetPort, p.Protocol == PortProtocol.Udp ? "udp" : "tcp"))],
+                Ports = TaskPorts.Bindings(task),
                 MemoryBytes = resources?.MemoryBytes ?? 0,
                 NanoCpus = resources?.NanoCpus ?? 0,
                 PidsLimit = resources?.Pids ?? 0,
@@ -164,6 +163,13 @@ internal sealed class EngineExecutor(ContainerRuntime runtime, ImageStore images
             }
         }
         return result;
+    }
+
+    public (IReadOnlyList<PortConfig> Ports, IReadOnlyList<string> Addresses) Endpoint(Orch.Api.V1.Objects.Task task, string containerId)
+    {
+        var record = runtime.Store.All().FirstOrDefault(c => c.Id == containerId); // no throw for a removed container
+        return record is null ? ([], [])
+            : (TaskPorts.Reported(task, record.HostConfig.Ports), record.Network?.IPAddress is { Length: > 0 } ip ? [ip] : []);
     }
 
     private static string Trim(StringBuilder s) => s.ToString().Trim();

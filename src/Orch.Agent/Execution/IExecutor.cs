@@ -28,6 +28,9 @@ internal interface IExecutor
     /// <summary>Runs the task's health check command once in the container: (passed, output).</summary>
     Task<(bool Passed, string Output)> ProbeAsync(string containerId, IReadOnlyList<string> test, TimeSpan timeout, CancellationToken ct);
 
+    /// <summary>The task's ports as bound on this node and its container addresses, for the load balancers (empty when unknown).</summary>
+    (IReadOnlyList<PortConfig> Ports, IReadOnlyList<string> Addresses) Endpoint(Orch.Api.V1.Objects.Task task, string containerId) => ([], []);
+
     /// <summary>Task containers on this node: task id → (container id, running).</summary>
     IReadOnlyDictionary<string, (string ContainerId, bool Running)> TaskContainers();
 }

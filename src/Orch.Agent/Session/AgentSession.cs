@@ -57,6 +57,9 @@ public sealed partial class AgentSession(
     /// <summary>Raised with the node's full assignment set whenever the dispatcher sends one.</summary>
     public event Action<Assignments>? AssignmentsReceived;
 
+    /// <summary>Raised with the cluster's endpoint table whenever the dispatcher sends one (the load balancer serves it).</summary>
+    public event Action<Orch.Api.V1.Objects.EndpointTable>? EndpointsReceived;
+
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -185,6 +188,9 @@ public sealed partial class AgentSession(
                     break;
                 case DispatcherMessage.KindOneofCase.Assignments:
                     AssignmentsReceived?.Invoke(message.Assignments);
+                    break;
+                case DispatcherMessage.KindOneofCase.Endpoints:
+                    EndpointsReceived?.Invoke(message.Endpoints);
                     break;
             }
         }

@@ -113,12 +113,16 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
         var grace = task.Spec?.Container?.StopGracePeriod?.ToTimeSpan() ?? TimeSpan.FromSeconds(10);
         if (first == stop || (first == health && health.Result is null && shutdown.IsCancellationRequested))
         {
+            await DrainAsync(current, stopping);
             await executor.StopAsync(containerId, grace, stopping);
             Report(TaskState.Shutdown, "shutdown");
             return;
         }
         if (first == health && health.Result is { } unhealthy)
         {
+            // Said first, so that the load balancers drop the task before it is stopped.
+            Report(TaskState.Running, "unhealthy", health: TaskHealth.Unhealthy);
+            await DrainAsync(current, stopping);
             await executor.StopAsync(containerId, grace, stopping);
             Report(TaskState.Failed, "unhealthy container", error: "task: container is unhealthy: " + unhealthy, health: TaskHealth.Unhealthy);
             return;
@@ -181,6 +185,24 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
         }
     }
 
+    /// <summary>
+    /// How long a task published through the load balancers stays up after it is marked draining
+    /// (desired state past RUNNING, or reported unhealthy) before it is signalled: the leader pushes
+    /// the endpoint table with the task draining to every node in the same store change that the
+    /// agent learns of, so this bounds the push's propagation, not a connection's life. Open
+    /// connections then get the stop grace period as usual.
+    /// </summary>
+    internal static TimeSpan LoadBalancerDrain { get; set; } = TimeSpan.FromSeconds(2);
+
+    private async System.Threading.Tasks.Task DrainAsync(TaskObject task, CancellationToken stopping)
+    {
+        if (task.Endpoint?.Ports.Any(p => p.PublishMode == PublishMode.Ingress) == true && LoadBalancerDrain > TimeSpan.Zero)
+        {
+            LogDraining(TaskId, LoadBalancerDrain.TotalSeconds);
+            await System.Threading.Tasks.Task.Delay(LoadBalancerDrain, time, stopping);
+        }
+    }
+
     private static bool HasHealthCheck(TaskObject task) =>
         task.Spec?.Container?.Healthcheck is { Disabled: false, Test.Count: > 0 } h && h.Test[0] != "NONE";
 
@@ -203,8 +225,18 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
         }
         LastStatus = status;
         LogState(TaskId, state.ToString(), error);
-        report(new TaskStatusUpdate { TaskId = TaskId, Status = status });
+        var update = new TaskStatusUpdate { TaskId = TaskId, Status = status };
+        if (state == TaskState.Running && ContainerId is { } id)
+        {
+            var (ports, addresses) = executor.Endpoint(current, id);
+            update.PublishedPorts.AddRange(ports);
+            update.Addresses.AddRange(addresses);
+        }
+        report(update);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "task {TaskId} draining from the load balancers for {Seconds}s before it is stopped")]
+    private partial void LogDraining(string taskId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId} {State} {Error}")]
     private partial void LogState(string taskId, string state, string error);

@@ -49,7 +49,9 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         await Send(responseStream, writes, new DispatcherMessage { Session = lastInfo }, session.Token);
         var lastAssignments = AssignmentsOf(caller.NodeId);
         await Send(responseStream, writes, new DispatcherMessage { Assignments = lastAssignments }, session.Token);
-        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, session);
+        var lastEndpoints = Endpoints();
+        await Send(responseStream, writes, new DispatcherMessage { Endpoints = lastEndpoints }, session.Token);
+        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, lastEndpoints, session);
         try
         {
             while (await requestStream.MoveNext(session.Token))
@@ -79,16 +81,17 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
 
     /// <summary>Sends SessionInfo again when the manager list changes; ends the session when the node is removed.</summary>
     private async System.Threading.Tasks.Task PushChangesAsync(string nodeId, StoreWatch watch, IServerStreamWriter<DispatcherMessage> stream,
-        SemaphoreSlim writes, SessionInfo last, Assignments lastAssignments, CancellationTokenSource session)
+        SemaphoreSlim writes, SessionInfo last, Assignments lastAssignments, EndpointTable lastEndpoints, CancellationTokenSource session)
     {
         try
         {
             // Each wake-up drains the whole backlog and acts once: a scale-up is many events but one message.
             while (await watch.Events.WaitToReadAsync(session.Token))
             {
-                bool tasksChanged = false, nodesChanged = false;
+                bool tasksChanged = false, nodesChanged = false, endpointsChanged = false;
                 while (watch.Events.TryRead(out var e))
                 {
+                    endpointsChanged |= AffectsEndpoints(e);
                     switch (e.Object?.KindCase)
                     {
                         case null:
@@ -112,6 +115,15 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                     {
                         lastAssignments = assignments;
                         await Send(stream, writes, new DispatcherMessage { Assignments = assignments }, session.Token);
+                    }
+                }
+                if (endpointsChanged)
+                {
+                    var endpoints = Endpoints();
+                    if (!endpoints.Equals(lastEndpoints))
+                    {
+                        lastEndpoints = endpoints;
+                        await Send(stream, writes, new DispatcherMessage { Endpoints = endpoints }, session.Token);
                     }
                 }
                 if (nodesChanged)
@@ -194,6 +206,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                 return; // a late report must not move a finished task backwards
             }
             task.Status = update.Status;
+            ApplyEndpoint(task, update);
             var result = await ProposeAsync(new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(task) } } } }, ct);
             if (result.Error != CommandErrorCode.Conflict)
             {

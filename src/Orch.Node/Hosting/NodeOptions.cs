@@ -20,6 +20,8 @@ public sealed class NodeOptions
     public string? LauncherDir { get; set; }
     /// <summary>--insecure-registry HOST[:PORT], repeatable: plain HTTP allowed for these (loopback always is).</summary>
     public List<string> InsecureRegistries { get; } = [];
+    /// <summary>--metrics-addr ADDR:PORT: Prometheus-format metrics (load balancer counters) over HTTP; off when null.</summary>
+    public System.Net.IPEndPoint? MetricsAddr { get; set; }
     public bool ShowHelp { get; set; }
     /// <summary>Hidden, for test daemons: remove the bridge and its iptables rules at exit when no container holds an address.</summary>
     public bool CleanupOnExit { get; set; }
@@ -36,6 +38,8 @@ public sealed class NodeOptions
               --cgroup-parent NAME  parent cgroup of containers (default orch)
               --insecure-registry HOST[:PORT]
                                     allow plain HTTP to this registry (repeatable; loopback ones always may)
+              --metrics-addr ADDR:PORT
+                                    serve Prometheus metrics (load balancer counters) at http://ADDR:PORT/metrics (default off)
               --log-file PATH       also write logs to PATH
               --log-level LEVEL     debug|info|warn|error (default info)
         """;
@@ -67,6 +71,11 @@ public sealed class NodeOptions
                 case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;
                 case "--launcher-dir": o.LauncherDir = Path.GetFullPath(Value()); break;
                 case "--cleanup-on-exit": o.CleanupOnExit = true; break;
+                case "--metrics-addr":
+                    var addr = Value();
+                    o.MetricsAddr = System.Net.IPEndPoint.TryParse(addr, out var ep) && ep.Port > 0 ? ep
+                        : throw new ArgumentException($"invalid --metrics-addr {addr}: want ADDR:PORT, e.g. 127.0.0.1:9323");
+                    break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }

@@ -23,6 +23,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
     private WebApplication? app;
     private ICgroupDriver? cgroups;
     private readonly Swarm.SwarmController swarm = new(options, loggerFactory);
+    private readonly Orch.LoadBalancer.LoadBalancer balancer = new(new Orch.LoadBalancer.LoadBalancerOptions(), TimeProvider.System,
+        loggerFactory.CreateLogger<Orch.LoadBalancer.LoadBalancer>());
+    private MetricsServer? metrics;
 
     /// <summary>Raised when the node must exit for its supervisor to restart it (a manager's Raft log failed).</summary>
     public event Action<string>? Fatal;
@@ -68,6 +71,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
             o.Interceptors.Add<LocalControlGate>();
         });
         builder.Services.AddSingleton(swarm);
+        builder.Services.AddSingleton(balancer);
         // The local socket serves this node's manager's control API, resolved per call (a node
         // becomes a manager at run time); LocalControlGate refuses calls while there is none.
         builder.Services.AddTransient(_ => swarm.Control ?? new NoManagerControl());
@@ -83,6 +87,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         app = builder.Build();
         app.MapGrpcService<EngineApi>();
         app.MapGrpcService<SwarmApi>();
+        app.MapGrpcService<LoadBalancerApi>();
         app.MapGrpcService<Orch.Api.V1.Control.ControlBase>();
         // Open the image store now: it sweeps what a killed daemon left half-written.
         _ = app.Services.GetRequiredService<ImageStore>();
@@ -95,8 +100,13 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         await app.StartAsync(ct);
         // Swarm membership after the engine: an agent may be handed tasks as soon as it registers.
         swarm.Fatal += reason => Fatal?.Invoke(reason);
+        swarm.AttachLoadBalancer(balancer);
         swarm.AttachEngine(app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>(), app.Services.GetRequiredService<ImageStore>());
         await swarm.StartAsync(ct);
+        if (options.MetricsAddr is { } metricsAddr)
+        {
+            metrics = new MetricsServer(metricsAddr, () => Orch.LoadBalancer.PrometheusText.Format(balancer.Stats()), loggerFactory.CreateLogger<MetricsServer>());
+        }
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         LogStarted(options.SocketPath, options.DataRoot, Environment.ProcessId);
@@ -104,7 +114,12 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     public async Task StopAsync(CancellationToken ct)
     {
+        if (metrics is not null)
+        {
+            await metrics.DisposeAsync();
+        }
         await swarm.DisposeAsync();
+        await balancer.DisposeAsync();
         if (app is not null)
         {
             await app.StopAsync(ct);

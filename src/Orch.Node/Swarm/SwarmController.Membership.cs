@@ -172,6 +172,7 @@ internal sealed partial class SwarmController
             await worker.WaitIdleAsync(TimeSpan.FromSeconds(30));
         }
         await StopAgentAsync();
+        balancer?.Apply(new Orch.Api.V1.Objects.EndpointTable()); // outside a swarm nothing is published
         if (manager is not null)
         {
             await manager.DisposeAsync();

@@ -29,6 +29,11 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
     private CertificateRenewer? renewer;
     private (Orch.Engine.Runtime.ContainerRuntime Runtime, Orch.Engine.Images.ImageStore Images)? engine;
 
+    private Orch.LoadBalancer.LoadBalancer? balancer;
+
+    /// <summary>This node's load balancer, fed with the endpoint tables of the agent's session (set by the node before <see cref="StartAsync"/>).</summary>
+    public void AttachLoadBalancer(Orch.LoadBalancer.LoadBalancer lb) => balancer = lb;
+
     /// <summary>The engine the agent runs tasks with (set by the node before <see cref="StartAsync"/>).</summary>
     public void AttachEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images) => engine = (runtime, images);
 
@@ -106,6 +111,10 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
             worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, session.Report, loggers);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
+        }
+        if (balancer is { } lb)
+        {
+            session.EndpointsReceived += lb.Apply;
         }
         renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
         session.RoleWanted += role => _ = ChangeRoleAsync(role, agentStop.Token);

@@ -31,16 +31,24 @@ internal sealed class InspectCommand : ICommand
                 failed = true;
             }
         }
+        var balancer = new Dictionary<string, Api.V1.LoadBalancerStats>(StringComparer.Ordinal);
+        foreach (var s in found)
+        {
+            if (await LoadBalancerView.FetchAsync(ctx, s.Id, ct) is { } stats)
+            {
+                balancer[s.Id] = stats;
+            }
+        }
         if (pretty.On())
         {
             foreach (var s in found)
             {
-                ctx.Out.WriteLine(ServicePretty.Render(s, DateTimeOffset.UtcNow));
+                ctx.Out.WriteLine(ServicePretty.Render(s, DateTimeOffset.UtcNow, balancer.GetValueOrDefault(s.Id)));
             }
         }
         else
         {
-            ctx.Out.WriteLine(ServiceJson.Array(found));
+            ctx.Out.WriteLine(ServiceJson.Array(found, balancer));
         }
         return failed ? 1 : 0;
     }

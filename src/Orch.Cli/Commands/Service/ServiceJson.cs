@@ -13,7 +13,7 @@ namespace Orch.Cli.Commands.Service;
 /// </summary>
 internal static class ServiceJson
 {
-    public static string Array(IEnumerable<Api.V1.Objects.Service> services)
+    public static string Array(IEnumerable<Api.V1.Objects.Service> services, IReadOnlyDictionary<string, Api.V1.LoadBalancerStats>? balancer = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, IndentSize = 4 }))
@@ -21,14 +21,14 @@ internal static class ServiceJson
             w.WriteStartArray();
             foreach (var s in services)
             {
-                Write(w, s);
+                Write(w, s, balancer?.GetValueOrDefault(s.Id));
             }
             w.WriteEndArray();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    private static void Write(Utf8JsonWriter w, Api.V1.Objects.Service s)
+    private static void Write(Utf8JsonWriter w, Api.V1.Objects.Service s, Api.V1.LoadBalancerStats? balancer)
     {
         w.WriteStartObject();
         w.WriteString("ID", s.Id);
@@ -47,6 +47,10 @@ internal static class ServiceJson
         Ports(w, s.Spec?.Endpoint);
         w.WriteEndObject();
         Ports(w, s.Spec?.Endpoint);
+        if (balancer is not null)
+        {
+            LoadBalancerView.WriteJson(w, balancer);
+        }
         w.WriteEndObject();
         if (s.UpdateStatus is { } u)
         {
@@ -227,6 +231,10 @@ internal static class ServiceJson
             w.WriteNumber("TargetPort", p.TargetPort);
             w.WriteNumber("PublishedPort", p.PublishedPort);
             w.WriteString("PublishMode", p.PublishMode == PublishMode.Host ? "host" : "ingress");
+            if (p.ProxyProtocol.Length > 0)
+            {
+                w.WriteString("ProxyProtocol", p.ProxyProtocol); // orch's own (issue 6)
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -6,7 +6,7 @@ namespace Orch.Cli.Commands.Service;
 /// <summary>Parsers for the structured flag values: --publish, --mount, --placement-pref, K=V lists, env files.</summary>
 internal static class ServiceOptions
 {
-    /// <summary>"8080:80", "8080:80/udp", "80" (published chosen by the manager) or "published=8080,target=80,protocol=udp,mode=host".</summary>
+    /// <summary>"8080:80", "8080:80/udp", "80" (published chosen by the manager) or "published=8080,target=80,protocol=udp,mode=host[,proxy-protocol=v2]".</summary>
     public static PortConfig Port(string command, string flag, string value)
     {
         var port = new PortConfig();
@@ -34,9 +34,22 @@ internal static class ServiceOptions
                             _ => throw ServiceUnits.Invalid(command, flag, value, $"invalid publish mode value ({v}): must be either 'ingress' or 'host'"),
                         };
                         break;
+                    case "proxy-protocol":
+                        // orch's own field (Docker has none): the PROXY protocol header the load balancer sends the task.
+                        port.ProxyProtocol = v switch
+                        {
+                            "v2" => "v2",
+                            "none" or "" => "",
+                            _ => throw ServiceUnits.Invalid(command, flag, value, $"invalid proxy-protocol value ({v}): must be 'v2' or 'none'"),
+                        };
+                        break;
                     default:
                         throw ServiceUnits.Invalid(command, flag, value, $"invalid field key {k}");
                 }
+            }
+            if (port.ProxyProtocol.Length > 0 && port.PublishMode == PublishMode.Host)
+            {
+                throw ServiceUnits.Invalid(command, flag, value, "proxy-protocol needs mode=ingress: with mode=host no load balancer is in the path");
             }
             return port.TargetPort != 0 ? port
                 : throw ServiceUnits.Invalid(command, flag, value, "missing mandatory field \"target\"");

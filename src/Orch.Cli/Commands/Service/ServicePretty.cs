@@ -8,7 +8,7 @@ namespace Orch.Cli.Commands.Service;
 /// <summary><c>service inspect --pretty</c>: docker/cli's human template (formatter/service.go), tab stops as spaces.</summary>
 internal static class ServicePretty
 {
-    public static string Render(Api.V1.Objects.Service s, DateTimeOffset now)
+    public static string Render(Api.V1.Objects.Service s, DateTimeOffset now, Api.V1.LoadBalancerStats? balancer = null)
     {
         var lines = new List<string> { "", $"ID:             {s.Id}", $"Name:           {s.Spec.Name}" };
         if (s.Spec.Labels.Count > 0)
@@ -103,7 +103,15 @@ internal static class ServicePretty
                 lines.Add($"  Protocol = {(port.Protocol == PortProtocol.Udp ? "udp" : "tcp")}");
                 lines.Add($"  TargetPort = {port.TargetPort}");
                 lines.Add($"  PublishMode = {(port.PublishMode == PublishMode.Host ? "host" : "ingress")}");
+                if (port.ProxyProtocol.Length > 0)
+                {
+                    lines.Add($"  ProxyProtocol = {port.ProxyProtocol}");
+                }
             }
+        }
+        if (balancer is not null)
+        {
+            LoadBalancerView.AddPretty(lines, balancer);
         }
         return string.Join('\n', lines);
     }

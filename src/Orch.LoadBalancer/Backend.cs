@@ -1,0 +1,47 @@
+using System.Net;
+
+namespace Orch.LoadBalancer;
+
+/// <summary>
+/// One task behind a published port, with this node's counters for it. The counters live as long
+/// as the task stays in the table (they survive table updates that keep the task).
+/// </summary>
+internal sealed class Backend(string taskId, string nodeId, IPEndPoint endPoint)
+{
+    private long connections;
+    private long failures;
+    private long bytesIn;
+    private long bytesOut;
+    private long active;
+
+    public string TaskId { get; } = taskId;
+    public string NodeId { get; } = nodeId;
+    public IPEndPoint EndPoint { get; set; } = endPoint;
+    public bool Healthy { get; set; }
+    public bool Draining { get; set; }
+
+    /// <summary>Until when a connect failure keeps it at the back of the rotation (passive check).</summary>
+    public DateTimeOffset SuspectUntil { get; set; }
+
+    public long Connections => Interlocked.Read(ref connections);
+    public long Failures => Interlocked.Read(ref failures);
+    /// <summary>Bytes from clients to the task.</summary>
+    public long BytesIn => Interlocked.Read(ref bytesIn);
+    /// <summary>Bytes from the task to clients.</summary>
+    public long BytesOut => Interlocked.Read(ref bytesOut);
+    public long Active => Interlocked.Read(ref active);
+
+    public void Connected()
+    {
+        Interlocked.Increment(ref connections);
+        Interlocked.Increment(ref active);
+    }
+
+    public void Closed() => Interlocked.Decrement(ref active);
+
+    public void Failed() => Interlocked.Increment(ref failures);
+
+    public void AddIn(long n) => Interlocked.Add(ref bytesIn, n);
+
+    public void AddOut(long n) => Interlocked.Add(ref bytesOut, n);
+}
