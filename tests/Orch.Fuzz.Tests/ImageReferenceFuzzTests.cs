@@ -33,7 +33,12 @@ public sealed class ImageReferenceFuzzTests
                 return;
             }
             Assert.Equal(r, ImageReference.Parse(r!.ToString()));
-            Assert.Equal(r, ImageReference.Parse(r.Familiar));
+            // As in distribution/reference: "docker.io/<64 hex>" is a name, but its familiar form is an image ID
+            // (found by this property, seed 42AZ5TyH5e43); every other familiar form parses back.
+            if (!(r.FamiliarRepository.Length == 64 && Digest.IsHex(r.FamiliarRepository)))
+            {
+                Assert.Equal(r, ImageReference.Parse(r.Familiar));
+            }
             Assert.Equal(r.ToString(), ImageReference.Parse(r.ToString()).ToString());
         }, Fuzz.Show);
 
