@@ -59,3 +59,6 @@ peer_cached=$(echo "${p[*]}" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "cold build, 10 steps:   orch ${ours_cold} ms, buildah ${peer_cold} ms, ratio $(ratio "$ours_cold" "$peer_cold") (goal <= 1.0)"
 echo "cached rebuild (median of $N): orch ${ours_cached} ms, buildah ${peer_cached} ms, ratio $(ratio "$ours_cached" "$peer_cached") (goal <= 0.15)"
+. "$ROOT/deploy/bench/result.sh"
+result build.cold ms "$ours_cold" "$peer_cold" 'ratio<=1.0'
+result build.cached ms "$ours_cached" "$peer_cached" 'ratio<=0.15'

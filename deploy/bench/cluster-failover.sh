@@ -49,3 +49,7 @@ for run in $(seq "$RUNS"); do
 done
 echo "failover (kill -9 leader -> first write through a survivor), target 2 s: $(printf '%s\n' "${fail_times[@]}" | stats 2)"
 echo "no quorum (2 of 3 managers killed -> write fails), target 5 s:        $(printf '%s\n' "${quorum_times[@]}" | stats 5)"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$ROOT/deploy/bench/result.sh"
+result cluster.failover s "$(printf '%s\n' "${fail_times[@]}" | median)" - 'orch<2'
+result cluster.no-quorum-error s "$(printf '%s\n' "${quorum_times[@]}" | median)" - 'orch<=5'

@@ -62,7 +62,7 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/result.json" \
 
 sleep 2
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$orchd_pid/status")
-python3 - "$work/result.json" "$rss_kb" <<'PY'
+python3 - "$work/result.json" "$rss_kb" "$work/numbers" <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
 runc = r["runc run"]
@@ -71,4 +71,11 @@ print(f"\norch (none)   {none*1000:7.1f} ms   ratio vs runc {none/runc:.2f}  (ta
 print(f"orch (bridge) {bridge*1000:7.1f} ms   ratio vs runc {bridge/runc:.2f}  (target <= 1.5)")
 print(f"runc          {runc*1000:7.1f} ms")
 print(f"orchd idle RSS {int(sys.argv[2])/1024:.1f} MB (target < 60 MB)")
+with open(sys.argv[3], "w") as f:
+    f.write(f"{none*1000:.1f} {bridge*1000:.1f} {runc*1000:.1f} {int(sys.argv[2])/1024:.1f}\n")
 PY
+read -r none_ms bridge_ms runc_ms rss_mb <"$work/numbers"
+. "$ROOT/deploy/bench/result.sh"
+result container-start.none ms "$none_ms" "$runc_ms" 'ratio<=1.0'
+result container-start.bridge ms "$bridge_ms" "$runc_ms" 'ratio<=1.5'
+result orchd.idle-rss MB "$rss_mb" - 'orch<60'

@@ -40,3 +40,6 @@ skopeo_pull=$(ms skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$port
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "push ${MIB} MiB: orch ${orch_push} ms, skopeo ${skopeo_push} ms, ratio $(ratio "$orch_push" "$skopeo_push")"
 echo "pull ${MIB} MiB: orch ${orch_pull} ms (includes unpacking), skopeo ${skopeo_pull} ms (no unpacking), ratio $(ratio "$orch_pull" "$skopeo_pull")"
+. "$ROOT/deploy/bench/result.sh"
+result "registry.push-${MIB}mib" ms "$orch_push" "$skopeo_push" 'ratio<=1.0'
+result "registry.pull-${MIB}mib" ms "$orch_pull" "$skopeo_pull" 'ratio<=1.0'

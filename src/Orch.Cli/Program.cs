@@ -57,16 +57,21 @@ if (command is null)
     return 1;
 }
 
-using var ctx = new CliContext(socket);
+using var ctx = new CliContext(socket) { CommandPath = string.Join(' ', args0.Take(consumed)) };
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 try
 {
     return await command.RunAsync(ctx, args0.Skip(consumed).ToList(), cts.Token);
 }
+catch (HelpRequestedException e)
+{
+    ctx.Out.WriteLine(e.Message);
+    return 0;
+}
 catch (UsageException e)
 {
-    Console.Error.WriteLine($"orch: {e.Message}\nSee 'orch {e.CommandName} --help'.");
+    Console.Error.WriteLine($"orch: {e.Message}\nSee 'orch {e.CommandName} --help'." + (e.Usage is null ? "" : "\n\n" + e.Usage));
     return 125;
 }
 catch (CliException e)

@@ -12,6 +12,9 @@ internal sealed class CliContext(string socketPath) : IDisposable
     private GrpcChannel? channel;
 
     public string SocketPath => socketPath;
+
+    /// <summary>The command as the user typed it ("rmi" or "image rm"), for usage and error lines; null outside the entry point.</summary>
+    public string? CommandPath { get; init; }
     public string HostUri => "unix://" + socketPath;
     public TextWriter Out { get; } = Console.Out;
     public TextWriter Err { get; } = Console.Error;

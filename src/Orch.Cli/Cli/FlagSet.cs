@@ -4,11 +4,20 @@ namespace Orch.Cli.Cli;
 /// Docker-style flags: <c>-d</c>, <c>-it</c> (combined short booleans), <c>-p 80:80</c>, <c>-p80:80</c>,
 /// <c>--name web</c>, <c>--name=web</c>, repeated flags, and <c>--</c>. With <see cref="StopAtFirstPositional"/>
 /// (run, exec) everything after the image/container is left to the container's command.
+/// It also owns what every command shares, as cobra does for docker/cli: <c>-h/--help</c> (the usage block,
+/// exit 0) and the count of positional arguments (Docker's "requires exactly 1 argument." wording).
 /// </summary>
-internal sealed class FlagSet(string command)
+internal sealed class FlagSet(string command, string usage = "[OPTIONS]", string summary = "")
 {
     private readonly Dictionary<string, Flag> byName = new(StringComparer.Ordinal);
     private readonly List<Flag> flags = [];
+    private Flag? help;
+
+    /// <summary>The flags of <paramref name="cmd"/>, named as the user typed it ("rmi" or "image rm", docker/cli's CommandPath).</summary>
+    public FlagSet(CliContext ctx, ICommand cmd)
+        : this(ctx.CommandPath ?? cmd.Name, cmd.Usage, cmd.Summary)
+    {
+    }
 
     public string Command => command;
     public bool StopAtFirstPositional { get; init; }
@@ -41,9 +50,25 @@ internal sealed class FlagSet(string command)
         return f;
     }
 
-    /// <summary>Parses args; throws <see cref="UsageException"/> with Docker's wording on a bad flag.</summary>
-    public void Parse(IReadOnlyList<string> args)
+    /// <summary>
+    /// Parses args, then checks the number of positional arguments against <paramref name="exactly"/>,
+    /// <paramref name="atLeast"/> and <paramref name="atMost"/> (both: a range; <c>atMost: 0</c>: none).
+    /// Throws <see cref="UsageException"/> with Docker's wording on a bad flag or count, and
+    /// <see cref="HelpRequestedException"/> when <c>-h/--help</c> is given and every flag parsed.
+    /// </summary>
+    public void Parse(IReadOnlyList<string> args, int? exactly = null, int? atLeast = null, int? atMost = null)
     {
+        ParseFlags(args);
+        if (help is { } h && h.On())
+        {
+            throw new HelpRequestedException(UsageBlock());
+        }
+        CheckCount(exactly ?? atLeast, exactly ?? atMost);
+    }
+
+    private void ParseFlags(IReadOnlyList<string> args)
+    {
+        AddHelp();
         var i = 0;
         for (; i < args.Count; i++)
         {
@@ -117,6 +142,37 @@ internal sealed class FlagSet(string command)
         {
             Positionals.Add(args[i]);
         }
+    }
+
+    private void CheckCount(int? min, int? max)
+    {
+        var n = Positionals.Count;
+        if ((min is null || n >= min) && (max is null || n <= max))
+        {
+            return;
+        }
+        var rule = (min, max) switch
+        {
+            (_, 0) => "accepts no arguments.",
+            ({ } a, { } b) when a == b => $"requires exactly {a} {Arguments(a)}.",
+            ({ } a, { } b) => $"requires at least {a} and at most {b} {Arguments(b)}.",
+            ({ } a, null) => $"requires at least {a} {Arguments(a)}.",
+            (null, { } b) => $"requires at most {b} {Arguments(b)}.",
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        throw new UsageException($"\"orch {command}\" {rule}", command, $"Usage:  orch {command} {usage}\n\n{summary}");
+    }
+
+    // docker/cli (cobra) gives every command -h/--help unless the command uses -h itself (run -h is --hostname).
+    private void AddHelp() => help ??= Add(new Flag(byName.ContainsKey("-h") ? null : "h", "help", true, "Print usage", null));
+
+    private static string Arguments(int n) => n == 1 ? "argument" : "arguments";
+
+    /// <summary>What <c>orch COMMAND --help</c> prints: docker/cli's "Usage: / summary / Options:" block.</summary>
+    public string UsageBlock()
+    {
+        AddHelp();
+        return $"Usage:  orch {command} {usage}\n\n{summary}\n\nOptions:\n{Help()}";
     }
 
     public string Help()

@@ -14,7 +14,14 @@ internal sealed class BuildContextDir
     {
         Root = root;
         var ignoreFile = Path.Combine(root, ".dockerignore");
-        Ignore = File.Exists(ignoreFile) ? new DockerIgnore(File.ReadAllText(ignoreFile)) : DockerIgnore.Empty;
+        try
+        {
+            Ignore = File.Exists(ignoreFile) ? new DockerIgnore(File.ReadAllText(ignoreFile)) : DockerIgnore.Empty;
+        }
+        catch (FormatException e)
+        {
+            throw new BuildException(e.Message);
+        }
     }
 
     public string Root { get; }

@@ -13,6 +13,7 @@ public sealed class DockerIgnore
 {
     private readonly List<(Regex Regex, bool Exclusion, string Pattern)> patterns = [];
 
+    /// <exception cref="FormatException">A pattern is malformed (Go's ErrBadPattern); the message names it.</exception>
     public DockerIgnore(string text)
     {
         foreach (var raw in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
@@ -32,7 +33,8 @@ public sealed class DockerIgnore
             {
                 continue;
             }
-            patterns.Add((new Regex(ToRegex(cleaned), RegexOptions.CultureInvariant), exception, cleaned));
+            // NonBacktracking: matching time is linear in the path, whatever the pattern ("**/**/**/…" cannot hang a build).
+            patterns.Add((new Regex(ToRegex(cleaned), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking), exception, cleaned));
         }
     }
 
@@ -134,15 +136,7 @@ public sealed class DockerIgnore
             }
             else if (c == '[')
             {
-                var end = pattern.IndexOf(']', i + 1);
-                if (end < 0)
-                {
-                    sb.Append("\\[");
-                    continue;
-                }
-                var cls = pattern[(i + 1)..end];
-                sb.Append('[').Append(cls.StartsWith('^') || cls.StartsWith('!') ? "^" + cls[1..] : cls).Append(']');
-                i = end;
+                i = AppendClass(sb, pattern, i);
             }
             else
             {
@@ -151,4 +145,70 @@ public sealed class DockerIgnore
         }
         return sb.Append('$').ToString();
     }
+
+    /// <summary>
+    /// Go's filepath.Match class at <paramref name="start"/>: "[" ["^" | "!"] (c | c "-" c)+ "]", with "\\" escaping
+    /// one character. Each character goes into the regex escaped; a malformed class is Go's ErrBadPattern.
+    /// Returns the index of the closing "]".
+    /// </summary>
+    private static int AppendClass(StringBuilder sb, string pattern, int start)
+    {
+        FormatException Bad() => new($"invalid .dockerignore pattern \"{pattern}\": syntax error in pattern");
+        var i = start + 1;
+        sb.Append('[');
+        if (i < pattern.Length && pattern[i] is '^' or '!')
+        {
+            sb.Append('^');
+            i++;
+        }
+        var ranges = 0;
+        while (true)
+        {
+            if (i >= pattern.Length)
+            {
+                throw Bad();
+            }
+            if (pattern[i] == ']' && ranges > 0)
+            {
+                sb.Append(']');
+                return i;
+            }
+            var lo = ClassChar(pattern, ref i) ?? throw Bad();
+            var hi = lo;
+            if (i < pattern.Length && pattern[i] == '-')
+            {
+                i++;
+                hi = ClassChar(pattern, ref i) ?? throw Bad();
+                if (hi < lo)
+                {
+                    throw Bad();
+                }
+            }
+            sb.Append(EscapeInClass(lo));
+            if (hi != lo)
+            {
+                sb.Append('-').Append(EscapeInClass(hi));
+            }
+            ranges++;
+        }
+    }
+
+    private static char? ClassChar(string pattern, ref int i)
+    {
+        if (i >= pattern.Length || pattern[i] is ']' or '-')
+        {
+            return null;
+        }
+        if (pattern[i] == '\\')
+        {
+            i++;
+            if (i >= pattern.Length)
+            {
+                return null;
+            }
+        }
+        return pattern[i++];
+    }
+
+    private static string EscapeInClass(char c) => c is '\\' or ']' or '[' or '^' or '-' ? "\\" + c : c.ToString();
 }

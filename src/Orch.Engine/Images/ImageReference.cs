@@ -75,10 +75,6 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
         {
             throw new InvalidReferenceException($"invalid reference format: repository name must have at least one component in \"{s}\"");
         }
-        if (name.Length > NameMaxLength)
-        {
-            throw new InvalidReferenceException($"invalid reference format: repository name must not be more than {NameMaxLength} characters");
-        }
         var (domain, path) = SplitDomain(name);
         if (domain is not null)
         {
@@ -100,6 +96,12 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
         if (domain == DefaultDomain && !path.Contains('/', StringComparison.Ordinal))
         {
             path = "library/" + path;
+        }
+        // distribution/reference checks the normalised name ("docker.io/library/…"), so that what ToString()
+        // writes parses again; checking the text as given let 240-odd characters through that did not.
+        if (domain.Length + 1 + path.Length > NameMaxLength)
+        {
+            throw new InvalidReferenceException($"invalid reference format: repository name must not be more than {NameMaxLength} characters");
         }
         return new ImageReference(domain, path, tag, digest);
     }

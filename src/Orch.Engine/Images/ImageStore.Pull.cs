@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Orch.Engine.Images.Layers;
 using Orch.Engine.Images.Oci;
 using Orch.Engine.Registry;
@@ -39,9 +38,10 @@ public sealed partial class ImageStore
         {
             throw new DigestMismatchException(named.Digest, manifestDigest);
         }
-        if (IsIndex(body, mediaType))
+        if (OciIndex.IsIndex(body, mediaType))
         {
-            manifestDigest = SelectPlatform(body);
+            manifestDigest = OciIndex.SelectPlatform(body, GoArch())
+                ?? throw new RegistryException($"no matching manifest for linux/{GoArch()} in the manifest list entries");
             (body, _) = await client.GetManifestAsync(manifestDigest, ct);
             if (Digest.Of(body) != manifestDigest)
             {
@@ -147,32 +147,5 @@ public sealed partial class ImageStore
             LayerStore.Discard(temp);
             throw;
         }
-    }
-
-    private static bool IsIndex(byte[] body, string mediaType)
-    {
-        if (mediaType is MediaTypes.Index or MediaTypes.DockerManifestList)
-        {
-            return true;
-        }
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.TryGetProperty("manifests", out _);
-    }
-
-    /// <summary>From an OCI index / Docker manifest list, the manifest for linux on this machine's architecture.</summary>
-    private static string SelectPlatform(byte[] body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        var arch = GoArch();
-        foreach (var m in doc.RootElement.GetProperty("manifests").EnumerateArray())
-        {
-            if (m.TryGetProperty("platform", out var p)
-                && p.TryGetProperty("os", out var os) && os.GetString() == "linux"
-                && p.TryGetProperty("architecture", out var a) && a.GetString() == arch)
-            {
-                return m.GetProperty("digest").GetString()!;
-            }
-        }
-        throw new RegistryException($"no matching manifest for linux/{arch} in the manifest list entries");
     }
 }

@@ -43,6 +43,16 @@ internal sealed record Constraint(string Key, bool Equal, string Value, string T
             throw new FormatException(
                 $"invalid constraint \"{expression}\": unknown key \"{key}\" (use node.id, node.hostname, node.role or node.labels.NAME)");
         }
+        // swarmkit's key and value patterns: an '=' or '!' in either would make the expression's text
+        // ("node.labels.a= == b" → "node.labels.a===b") read back as another constraint.
+        if (!key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        {
+            throw new FormatException($"invalid constraint \"{expression}\": invalid key \"{key}\" (letters, digits, '_', '-', '.')");
+        }
+        if (value.Contains('=', StringComparison.Ordinal) || value.Contains('!', StringComparison.Ordinal))
+        {
+            throw new FormatException($"invalid constraint \"{expression}\": invalid value \"{value}\" ('=' and '!' are operators)");
+        }
         if (key == "node.role" && !value.Equals("manager", StringComparison.OrdinalIgnoreCase)
             && !value.Equals("worker", StringComparison.OrdinalIgnoreCase))
         {

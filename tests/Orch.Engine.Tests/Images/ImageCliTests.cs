@@ -140,7 +140,7 @@ public sealed partial class ImageCliTests
 
         var usage = await d.OrchAsync("rmi");
         Assert.Equal(125, usage.ExitCode);
-        Assert.Contains("\"rmi\" requires at least 1 argument.", usage.Stderr);
+        Assert.Contains("\"orch rmi\" requires at least 1 argument.", usage.Stderr);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class BadInputTests(RuntimeFixture f) : IClassFixture<RuntimeFixtu
         { ["run", "--cpus", "many", BusyboxImage.Name], "failed to parse many as a rational number", 125 },
         { ["run", "--restart", "sometimes", BusyboxImage.Name], "invalid restart policy sometimes", 125 },
         { ["run", "--network", "none", "--entrypoint", "", BusyboxImage.Name], "no command specified", 125 },
-        { ["run"], "\"run\" requires at least 1 argument.", 125 },
+        { ["run"], "\"orch run\" requires at least 1 argument.", 125 },
         { ["run", "--network", "no-such-net", BusyboxImage.Name, "true"], "network no-such-net not found", 125 },
         { ["run", "--name", "bad name!", BusyboxImage.Name, "true"], "Invalid container name (bad name!)", 125 },
         { ["run", "--network", "none", "-u", "nobody-here", BusyboxImage.Name, "true"], "unable to find user nobody-here", 125 },

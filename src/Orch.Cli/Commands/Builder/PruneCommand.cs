@@ -9,32 +9,17 @@ internal sealed class PruneCommand : ICommand
 {
     public string Name => "builder prune";
     public string Summary => "Remove build cache";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Do not prompt for confirmation");
         _ = flags.Bool("a", "all", "Remove all unused build cache, not just dangling ones");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
+        flags.Parse(args, atMost: 0);
+        if (!force.On() && !await Prompt.ConfirmAsync(ctx, "This will remove all dangling build cache.", ct))
         {
-            ctx.Out.WriteLine("Usage:  orch builder prune\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
             return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException("\"builder prune\" accepts no arguments.", Name);
-        }
-        if (!force.On())
-        {
-            ctx.Out.Write("WARNING! This will remove all dangling build cache.\nAre you sure you want to continue? [y/N] ");
-            ctx.Out.Flush();
-            var answer = (await Console.In.ReadLineAsync(ct))?.Trim();
-            if (answer is not ("y" or "Y" or "yes"))
-            {
-                return 0;
-            }
         }
         var r = await ctx.Engine.PruneBuildCacheAsync(new Empty(), cancellationToken: ct);
         if (r.Deleted.Count > 0)

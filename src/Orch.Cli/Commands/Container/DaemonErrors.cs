@@ -35,12 +35,4 @@ internal static class DaemonErrors
         }
         return failed ? 1 : 0;
     }
-
-    public static void RequireArgs(FlagSet flags, int min)
-    {
-        if (flags.Positionals.Count < min)
-        {
-            throw new UsageException($"\"{flags.Command}\" requires at least {min} argument{(min == 1 ? "" : "s")}.", flags.Command);
-        }
-    }
 }

@@ -9,18 +9,18 @@ internal sealed class ExecCommand : ICommand
 {
     public string Name => "container exec";
     public string Summary => "Execute a command in a running container";
+    public string Usage => "[OPTIONS] CONTAINER COMMAND [ARG...]";
     public int DaemonErrorExitCode => 126;
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("exec") { StopAtFirstPositional = true };
+        var flags = new FlagSet(ctx, this) { StopAtFirstPositional = true };
         var interactive = flags.Bool("i", "interactive", "Keep STDIN open even if not attached");
         var tty = flags.Bool("t", "tty", "Allocate a pseudo-TTY");
         var env = flags.String("e", "env", "Set environment variables", "list");
         var user = flags.String("u", "user", "Username or UID (format: \"<name|uid>[:<group|gid>]\")");
         var workdir = flags.String("w", "workdir", "Working directory inside the container");
-        flags.Parse(args);
-        DaemonErrors.RequireArgs(flags, 2);
+        flags.Parse(args, atLeast: 2);
         var spec = new ExecSpec
         {
             Container = flags.Positionals[0],

@@ -9,12 +9,12 @@ internal sealed class InspectCommand : ICommand
 {
     public string Name => "container inspect";
     public string Summary => "Display detailed information on one or more containers";
+    public string Usage => "[OPTIONS] NAME|ID [NAME|ID...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("inspect");
-        flags.Parse(args);
-        DaemonErrors.RequireArgs(flags, 1);
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, atLeast: 1);
         var docs = new List<string>();
         var failed = false;
         foreach (var id in flags.Positionals)

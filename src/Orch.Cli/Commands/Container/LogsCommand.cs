@@ -10,18 +10,15 @@ internal sealed class LogsCommand : ICommand
 {
     public string Name => "container logs";
     public string Summary => "Fetch the logs of a container";
+    public string Usage => "[OPTIONS] CONTAINER";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("logs");
+        var flags = new FlagSet(ctx, this);
         var follow = flags.Bool("f", "follow", "Follow log output");
         var tail = flags.String("n", "tail", "Number of lines to show from the end of the logs (default \"all\")");
         var timestamps = flags.Bool("t", "timestamps", "Show timestamps");
-        flags.Parse(args);
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException("\"logs\" requires exactly 1 argument.", "logs");
-        }
+        flags.Parse(args, exactly: 1);
         var request = new LogsRequest { Id = flags.Positionals[0], Follow = follow.On(), Timestamps = timestamps.On() };
         if (tail.Value() is { } t && t != "all")
         {

@@ -8,21 +8,16 @@ internal sealed class PruneCommand : ICommand
 {
     public string Name => "container prune";
     public string Summary => "Remove all stopped containers";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("container prune");
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Do not prompt for confirmation");
-        flags.Parse(args);
-        if (!force.On())
+        flags.Parse(args, atMost: 0);
+        if (!force.On() && !await Prompt.ConfirmAsync(ctx, "This will remove all stopped containers.", ct))
         {
-            ctx.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-            ctx.Out.Flush();
-            var answer = Console.In.ReadLine()?.Trim().ToLowerInvariant();
-            if (answer is not ("y" or "yes"))
-            {
-                return 0;
-            }
+            return 0;
         }
         var r = await ctx.Engine.PruneContainersAsync(new Empty(), cancellationToken: ct);
         if (r.Deleted.Count > 0)

@@ -8,14 +8,15 @@ internal sealed class PsCommand : ICommand
 {
     public string Name => "container ls";
     public string Summary => "List containers";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("ps");
+        var flags = new FlagSet(ctx, this);
         var all = flags.Bool("a", "all", "Show all containers (default shows just running)");
         var quiet = flags.Bool("q", "quiet", "Only display container IDs");
         var noTrunc = flags.Bool(null, "no-trunc", "Don't truncate output");
-        flags.Parse(args);
+        flags.Parse(args, atMost: 0);
         var r = await ctx.Engine.ListContainersAsync(new ListContainersRequest { All = all.On() }, cancellationToken: ct);
         if (quiet.On())
         {

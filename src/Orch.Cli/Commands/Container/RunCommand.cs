@@ -9,16 +9,12 @@ internal sealed class RunCommand : ICommand
 {
     public string Name => "container run";
     public string Summary => "Create and run a new container from an image";
+    public string Usage => "[OPTIONS] IMAGE [COMMAND] [ARG...]";
     public int DaemonErrorExitCode => 125;
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new RunFlags("run", withDetach: true);
-        if (args.Contains("--help"))
-        {
-            ctx.Out.WriteLine("Usage:  orch run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n" + Summary + "\n\nOptions:\n" + flags.Help);
-            return 0;
-        }
+        var flags = new RunFlags(ctx, this, withDetach: true);
         var request = flags.Parse(args);
         string id;
         try

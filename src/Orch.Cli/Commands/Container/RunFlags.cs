@@ -11,9 +11,9 @@ internal sealed class RunFlags
     private readonly FlagSet.Flag detach, rm, name, env, envFile, workdir, user, hostname, volume, tmpfs, publish, network, net,
         memory, cpus, pidsLimit, restart, entrypoint, interactive, tty, init, label, stopSignal, stopTimeout;
 
-    public RunFlags(string command, bool withDetach)
+    public RunFlags(CliContext ctx, ICommand command, bool withDetach)
     {
-        flags = new FlagSet(command) { StopAtFirstPositional = true };
+        flags = new FlagSet(ctx, command) { StopAtFirstPositional = true };
         detach = withDetach ? flags.Bool("d", "detach", "Run container in background and print container ID") : new FlagSet.Flag(null, "detach", true, "", null);
         rm = flags.Bool(null, "rm", "Automatically remove the container when it exits");
         name = flags.String(null, "name", "Assign a name to the container");
@@ -43,17 +43,12 @@ internal sealed class RunFlags
     public bool Detach => detach.On();
     public bool Interactive => interactive.On();
     public bool Tty => tty.On();
-    public string Help => flags.Help();
 
     /// <summary>Parses the command line into a create request; throws UsageException on bad syntax.</summary>
     public CreateContainerRequest Parse(IReadOnlyList<string> args)
     {
-        flags.Parse(args);
+        flags.Parse(args, atLeast: 1);
         var cmd = flags.Command;
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException($"\"{cmd}\" requires at least 1 argument.", cmd);
-        }
         var spec = new ContainerSpec
         {
             Image = flags.Positionals[0],

@@ -50,7 +50,8 @@ internal static class Specs
     {
         UsageException Bad() => new($"invalid argument \"{spec}\" for \"-v, --volume\" flag: invalid volume specification: '{spec}'", cmd);
         var parts = spec.Split(':');
-        if (parts.Any(p => p.Length == 0) || parts.Length > 3)
+        // A NUL cannot be in a path (Path.GetFullPath would throw ArgumentException past the usage error).
+        if (parts.Any(p => p.Length == 0) || parts.Length > 3 || spec.Contains('\0', StringComparison.Ordinal))
         {
             throw Bad();
         }

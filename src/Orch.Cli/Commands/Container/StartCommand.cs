@@ -8,14 +8,14 @@ internal sealed class StartCommand : ICommand
 {
     public string Name => "container start";
     public string Summary => "Start one or more stopped containers";
+    public string Usage => "[OPTIONS] CONTAINER [CONTAINER...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("start");
+        var flags = new FlagSet(ctx, this);
         var attach = flags.Bool("a", "attach", "Attach STDOUT/STDERR and forward signals");
         var interactive = flags.Bool("i", "interactive", "Attach container's STDIN");
-        flags.Parse(args);
-        DaemonErrors.RequireArgs(flags, 1);
+        flags.Parse(args, atLeast: 1);
         if (attach.On() && flags.Positionals.Count == 1)
         {
             using var call = ctx.Engine.Attach(cancellationToken: ct);

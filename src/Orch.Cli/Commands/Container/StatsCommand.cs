@@ -9,10 +9,11 @@ internal sealed class StatsCommand : ICommand
 {
     public string Name => "container stats";
     public string Summary => "Display a snapshot of containers' resource usage";
+    public string Usage => "[OPTIONS] [CONTAINER...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet("stats");
+        var flags = new FlagSet(ctx, this);
         flags.Bool(null, "no-stream", "Disable streaming stats and only pull the first result");
         var all = flags.Bool("a", "all", "Show all containers (default shows just running)");
         flags.Parse(args);

@@ -18,10 +18,11 @@ internal sealed class BuildCommand : ICommand
 
     public string Name => "image build";
     public string Summary => "Build an image from a Dockerfile";
+    public string Usage => "[OPTIONS] PATH";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var tags = flags.String("t", "tag", "Name and optionally a tag in the 'name:tag' format", "list");
         var file = flags.String("f", "file", "Name of the Dockerfile (Default is 'PATH/Dockerfile')");
         var buildArgs = flags.String(null, "build-arg", "Set build-time variables", "list");
@@ -30,17 +31,7 @@ internal sealed class BuildCommand : ICommand
         var pull = flags.Bool(null, "pull", "Always attempt to pull a newer version of the image");
         var quiet = flags.Bool("q", "quiet", "Suppress the build output and print image ID on success");
         var labels = flags.String(null, "label", "Set metadata for an image", "list");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch build [OPTIONS] PATH\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException("\"build\" requires exactly 1 argument.", Name);
-        }
+        flags.Parse(args, exactly: 1);
         var context = Path.GetFullPath(flags.Positionals[0]);
         if (!Directory.Exists(context))
         {

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using Orch.Cli.Cli;
 using Orch.Engine.Build;
 
 namespace Orch.Cli.Commands.Image;
@@ -12,7 +13,16 @@ internal static class ContextTar
     public static async Task WriteAsync(string root, Stream output, CancellationToken ct)
     {
         var ignoreFile = Path.Combine(root, ".dockerignore");
-        var ignore = File.Exists(ignoreFile) ? new DockerIgnore(await File.ReadAllTextAsync(ignoreFile, ct)) : DockerIgnore.Empty;
+        DockerIgnore ignore;
+        try
+        {
+            ignore = File.Exists(ignoreFile) ? new DockerIgnore(await File.ReadAllTextAsync(ignoreFile, ct)) : DockerIgnore.Empty;
+        }
+        catch (FormatException e)
+        {
+            // docker build: "error checking context: syntax error in pattern", exit 1.
+            throw new CliException("error checking context: " + e.Message);
+        }
         await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         await WalkAsync(tar, root, "", ignore, ct);
     }

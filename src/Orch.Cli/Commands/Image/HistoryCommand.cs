@@ -10,24 +10,15 @@ internal sealed class HistoryCommand : ICommand
 {
     public string Name => "image history";
     public string Summary => "Show the history of an image";
+    public string Usage => "[OPTIONS] IMAGE";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Only show image IDs");
         var noTrunc = flags.Bool(null, "no-trunc", "Don't truncate output");
         var human = flags.String("H", "human", "Print sizes and dates in human readable format", "bool");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch history [OPTIONS] IMAGE\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException("\"history\" requires exactly 1 argument.", Name);
-        }
+        flags.Parse(args, exactly: 1);
         var r = await ctx.Engine.ImageHistoryAsync(new InspectImageRequest { Reference = flags.Positionals[0] }, cancellationToken: ct);
         var humanOn = human.ValueOr("true") != "false";
         var table = new Table("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");

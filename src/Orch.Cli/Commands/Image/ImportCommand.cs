@@ -15,23 +15,14 @@ internal sealed class ImportCommand : ICommand
 
     public string Name => "image import";
     public string Summary => "Import the contents from a tarball to create a filesystem image";
+    public string Usage => "[OPTIONS] file|- [REPOSITORY[:TAG]]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var change = flags.String("c", "change", "Apply Dockerfile instruction to the created image", "list");
         var message = flags.String("m", "message", "Set commit message for imported image");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch import [OPTIONS] file|- [REPOSITORY[:TAG]]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count is < 1 or > 2)
-        {
-            throw new UsageException("\"import\" requires at least 1 and at most 2 arguments.", Name);
-        }
+        flags.Parse(args, atLeast: 1, atMost: 2);
         var source = flags.Positionals[0];
         if (source.Contains("://", StringComparison.Ordinal))
         {

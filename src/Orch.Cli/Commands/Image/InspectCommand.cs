@@ -9,21 +9,12 @@ internal sealed class InspectCommand : ICommand
 {
     public string Name => "image inspect";
     public string Summary => "Display detailed information on one or more images";
+    public string Usage => "[OPTIONS] IMAGE [IMAGE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch image inspect IMAGE [IMAGE...]\n\n" + Summary);
-            return 0;
-        }
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException("\"inspect\" requires at least 1 argument.", Name);
-        }
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, atLeast: 1);
         var objects = new List<string>();
         var errors = new List<string>();
         foreach (var reference in flags.Positionals)

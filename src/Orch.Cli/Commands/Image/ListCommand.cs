@@ -9,25 +9,16 @@ internal sealed class ListCommand : ICommand
 {
     public string Name => "image ls";
     public string Summary => "List images";
+    public string Usage => "[OPTIONS] [REPOSITORY[:TAG]]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var all = flags.Bool("a", "all", "Show all images (default hides intermediate images)");
         var quiet = flags.Bool("q", "quiet", "Only show image IDs");
         var digests = flags.Bool(null, "digests", "Show digests");
         var noTrunc = flags.Bool(null, "no-trunc", "Don't truncate output");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch images [OPTIONS] [REPOSITORY[:TAG]]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count > 1)
-        {
-            throw new UsageException("\"images\" requires at most 1 argument.", Name);
-        }
+        flags.Parse(args, atMost: 1);
         var filter = flags.Positionals.Count == 1 ? SplitTag(flags.Positionals[0]) : default((string Repo, string Tag)?);
         var response = await ctx.Engine.ListImagesAsync(new ListImagesRequest { All = all.On() }, cancellationToken: ct);
 

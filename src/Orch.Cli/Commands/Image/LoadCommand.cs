@@ -10,23 +10,14 @@ internal sealed class LoadCommand : ICommand
 {
     public string Name => "image load";
     public string Summary => "Load an image from a tar archive or STDIN";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var input = flags.String("i", "input", "Read from tar archive file, instead of STDIN");
         var quiet = flags.Bool("q", "quiet", "Suppress the load output");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch load [OPTIONS]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException("\"load\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         Stream source;
         try
         {

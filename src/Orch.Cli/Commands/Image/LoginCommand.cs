@@ -8,24 +8,15 @@ internal sealed class LoginCommand : ICommand
 {
     public string Name => "login";
     public string Summary => "Log in to a registry";
+    public string Usage => "[OPTIONS] SERVER";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var user = flags.String("u", "username", "Username");
         var password = flags.String("p", "password", "Password");
         var stdin = flags.Bool(null, "password-stdin", "Take the password from stdin");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch login [OPTIONS] [SERVER]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException("\"login\" requires exactly 1 argument (the registry, e.g. localhost:5000).", Name);
-        }
+        flags.Parse(args, exactly: 1);
         if (user.Value() is not { Length: > 0 } name)
         {
             throw new CliException("Error: Cannot perform an interactive login from a non TTY device; use -u and --password-stdin");

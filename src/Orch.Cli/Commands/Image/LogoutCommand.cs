@@ -8,21 +8,12 @@ internal sealed class LogoutCommand : ICommand
 {
     public string Name => "logout";
     public string Summary => "Log out from a registry";
+    public string Usage => "SERVER";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On() || flags.Positionals.Count != 1)
-        {
-            if (!help.On())
-            {
-                throw new UsageException("\"logout\" requires exactly 1 argument.", Name);
-            }
-            ctx.Out.WriteLine("Usage:  orch logout SERVER\n\n" + Summary);
-            return 0;
-        }
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, exactly: 1);
         var host = LoginCommand.Host(flags.Positionals[0]);
         var r = await ctx.Engine.LogoutAsync(new LogoutRequest { Registry = host }, cancellationToken: ct);
         ctx.Out.WriteLine(r.Removed ? $"Removing login credentials for {host}" : $"Not logged in to {host}");

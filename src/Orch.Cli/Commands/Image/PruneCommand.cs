@@ -9,30 +9,18 @@ internal sealed class PruneCommand : ICommand
 {
     public string Name => "image prune";
     public string Summary => "Remove unused images";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var all = flags.Bool("a", "all", "Remove all unused images, not just dangling ones");
         var force = flags.Bool("f", "force", "Do not prompt for confirmation");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
+        flags.Parse(args, atMost: 0);
+        var warning = all.On() ? "This will remove all images without at least one container associated to them." : "This will remove all dangling images.";
+        if (!force.On() && !await Prompt.ConfirmAsync(ctx, warning, ct))
         {
-            ctx.Out.WriteLine("Usage:  orch image prune [OPTIONS]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
             return 0;
-        }
-        if (!force.On())
-        {
-            ctx.Out.Write(all.On()
-                ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "
-                : "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
-            ctx.Out.Flush();
-            var answer = (await Console.In.ReadLineAsync(ct))?.Trim();
-            if (answer is not ("y" or "Y" or "yes"))
-            {
-                return 0;
-            }
         }
         var r = await ctx.Engine.PruneImagesAsync(new PruneImagesRequest { All = all.On() }, cancellationToken: ct);
         if (r.Deleted.Count > 0)

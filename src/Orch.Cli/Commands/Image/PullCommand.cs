@@ -9,22 +9,13 @@ internal sealed class PullCommand : ICommand
 {
     public string Name => "image pull";
     public string Summary => "Download an image from a registry";
+    public string Usage => "[OPTIONS] NAME[:TAG|@DIGEST]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Suppress verbose output");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException("\"pull\" requires exactly 1 argument.", Name);
-        }
+        flags.Parse(args, exactly: 1);
         var reference = flags.Positionals[0];
         if (!quiet.On() && !HasTagOrDigest(reference))
         {

@@ -8,22 +8,13 @@ internal sealed class PushCommand : ICommand
 {
     public string Name => "image push";
     public string Summary => "Upload an image to a registry";
+    public string Usage => "[OPTIONS] NAME[:TAG]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Suppress verbose output");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch push [OPTIONS] NAME[:TAG]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException("\"push\" requires exactly 1 argument.", Name);
-        }
+        flags.Parse(args, exactly: 1);
         var reference = flags.Positionals[0];
         if (!quiet.On() && !PullCommand.HasTagOrDigest(reference))
         {

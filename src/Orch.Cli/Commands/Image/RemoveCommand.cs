@@ -9,23 +9,14 @@ internal sealed class RemoveCommand : ICommand
 {
     public string Name => "image rm";
     public string Summary => "Remove one or more images";
+    public string Usage => "[OPTIONS] IMAGE [IMAGE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Force removal of the image");
         _ = flags.Bool(null, "no-prune", "Do not delete untagged parents");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch rmi [OPTIONS] IMAGE [IMAGE...]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException("\"rmi\" requires at least 1 argument.", Name);
-        }
+        flags.Parse(args, atLeast: 1);
         var rc = 0;
         foreach (var reference in flags.Positionals)
         {

@@ -8,22 +8,13 @@ internal sealed class SaveCommand : ICommand
 {
     public string Name => "image save";
     public string Summary => "Save one or more images to a tar archive (streamed to STDOUT by default)";
+    public string Usage => "[OPTIONS] IMAGE [IMAGE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var output = flags.String("o", "output", "Write to a file, instead of STDOUT");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch save [OPTIONS] IMAGE [IMAGE...]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException("\"save\" requires at least 1 argument.", Name);
-        }
+        flags.Parse(args, atLeast: 1);
         if (output.Value() is null && !Console.IsOutputRedirected)
         {
             throw new CliException("cowardly refusing to save to a terminal. Use the -o flag or redirect");

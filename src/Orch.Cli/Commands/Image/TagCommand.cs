@@ -8,21 +8,12 @@ internal sealed class TagCommand : ICommand
 {
     public string Name => "image tag";
     public string Summary => "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE";
+    public string Usage => "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\n" + Summary);
-            return 0;
-        }
-        if (flags.Positionals.Count != 2)
-        {
-            throw new UsageException("\"tag\" requires exactly 2 arguments.", Name);
-        }
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, exactly: 2);
         await ctx.Engine.TagImageAsync(new TagImageRequest { Source = flags.Positionals[0], Target = flags.Positionals[1] }, cancellationToken: ct);
         return 0;
     }

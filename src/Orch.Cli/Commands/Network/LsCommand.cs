@@ -9,23 +9,14 @@ internal sealed class LsCommand : ICommand
 {
     public string Name => "network ls";
     public string Summary => "List networks";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Only display network IDs");
         var noTrunc = flags.Bool(null, "no-trunc", "Do not truncate the output");
-        var help = flags.Bool(null, "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch network ls [OPTIONS]\n\nList networks\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException("\"orch network ls\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         var response = await ctx.Engine.ListNetworksAsync(new Empty(), cancellationToken: ct);
         var rows = response.Networks.OrderBy(n => n.Name, StringComparer.Ordinal)
             .Select(n => new[] { noTrunc.On() ? n.Id : n.Id[..Math.Min(12, n.Id.Length)], n.Name, n.Driver, n.Scope })

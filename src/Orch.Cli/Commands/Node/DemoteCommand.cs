@@ -8,7 +8,8 @@ internal sealed class DemoteCommand : ICommand
 {
     public string Name => "node demote";
     public string Summary => "Demote one or more nodes from manager in the swarm";
+    public string Usage => "NODE [NODE...]";
 
     public Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct) =>
-        RoleChange.RunAsync(ctx, args, Name, Summary, NodeRole.Worker, ct);
+        RoleChange.RunAsync(ctx, this, args, NodeRole.Worker, ct);
 }

@@ -10,21 +10,13 @@ internal sealed class InspectCommand : ICommand
 {
     public string Name => "node inspect";
     public string Summary => "Display detailed information on one or more nodes";
+    public string Usage => "[OPTIONS] self|NODE [NODE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var pretty = flags.Bool(null, "pretty", "Print the information in a human friendly format");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "node inspect [OPTIONS] self|NODE [NODE...]", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException($"\"orch {Name}\" requires at least 1 argument.", Name);
-        }
+        flags.Parse(args, atLeast: 1);
         var resolver = new NodeResolver(ctx);
         var nodes = new List<NodeObject>();
         var errors = new List<string>();

@@ -11,21 +11,13 @@ internal sealed class LsCommand : ICommand
 {
     public string Name => "node ls";
     public string Summary => "List nodes in the swarm";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Only display IDs");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "node ls [OPTIONS]", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         var list = await ctx.Control.ListNodesAsync(new ListNodesRequest(), cancellationToken: ct);
         var self = (await ctx.Swarm.InfoAsync(new SwarmInfoRequest(), cancellationToken: ct)).NodeId;
         var nodes = list.Nodes.ToList();

@@ -8,7 +8,8 @@ internal sealed class PromoteCommand : ICommand
 {
     public string Name => "node promote";
     public string Summary => "Promote one or more nodes to manager in the swarm";
+    public string Usage => "NODE [NODE...]";
 
     public Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct) =>
-        RoleChange.RunAsync(ctx, args, Name, Summary, NodeRole.Manager, ct);
+        RoleChange.RunAsync(ctx, this, args, NodeRole.Manager, ct);
 }

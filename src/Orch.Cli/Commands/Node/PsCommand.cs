@@ -17,18 +17,14 @@ internal sealed class PsCommand : ICommand
 
     public string Name => "node ps";
     public string Summary => "List tasks running on one or more nodes, defaults to current node";
+    public string Usage => "[OPTIONS] [NODE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Only display task IDs");
         var noTrunc = flags.Bool(null, "no-trunc", "Do not truncate output");
-        var help = flags.Bool("h", "help", "Print usage");
         flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "node ps [OPTIONS] [NODE...]", Summary))
-        {
-            return 0;
-        }
         var resolver = new NodeResolver(ctx);
         var tasks = new List<Api.V1.Objects.Task>();
         var errors = new List<string>();

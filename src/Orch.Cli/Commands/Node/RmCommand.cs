@@ -1,6 +1,5 @@
 using Orch.Api.V1;
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Node;
 
@@ -9,21 +8,13 @@ internal sealed class RmCommand : ICommand
 {
     public string Name => "node rm";
     public string Summary => "Remove one or more nodes from the swarm";
+    public string Usage => "[OPTIONS] NODE [NODE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Force remove a node from the swarm");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "node rm [OPTIONS] NODE [NODE...]", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException($"\"orch {Name}\" requires at least 1 argument.", Name);
-        }
+        flags.Parse(args, atLeast: 1);
         return await NodeSpecUpdate.ForEachAsync(ctx, flags.Positionals, async (resolver, arg) =>
         {
             var id = await resolver.ResolveAsync(arg, ct);

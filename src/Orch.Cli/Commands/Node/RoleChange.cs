@@ -1,25 +1,15 @@
 using Orch.Api.V1.Objects;
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Node;
 
 /// <summary>node promote / node demote: set spec.role on each NODE, with docker/cli's messages.</summary>
 internal static class RoleChange
 {
-    public static Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, string command, string summary, NodeRole target, CancellationToken ct)
+    public static Task<int> RunAsync(CliContext ctx, ICommand command, IReadOnlyList<string> args, NodeRole target, CancellationToken ct)
     {
-        var flags = new FlagSet(command);
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, command + " NODE [NODE...]", summary))
-        {
-            return global::System.Threading.Tasks.Task.FromResult(0);
-        }
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException($"\"orch {command}\" requires at least 1 argument.", command);
-        }
+        var flags = new FlagSet(ctx, command);
+        flags.Parse(args, atLeast: 1);
         return NodeSpecUpdate.ForEachAsync(ctx, flags.Positionals, async (resolver, arg) =>
         {
             var id = await resolver.ResolveAsync(arg, ct);

@@ -1,5 +1,4 @@
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Node;
 
@@ -8,24 +7,16 @@ internal sealed class UpdateCommand : ICommand
 {
     public string Name => "node update";
     public string Summary => "Update a node";
+    public string Usage => "[OPTIONS] NODE";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var availability = flags.String(null, "availability", "Availability of the node (\"active\", \"pause\", \"drain\")");
         var labelAdd = flags.String(null, "label-add", "Add or update a node label (key=value)", "list");
         var labelRm = flags.String(null, "label-rm", "Remove a node label if exists", "list");
         var role = flags.String(null, "role", "Role of the node (\"worker\", \"manager\")");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "node update [OPTIONS] NODE", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException($"\"orch {Name}\" requires exactly 1 argument.", Name);
-        }
+        flags.Parse(args, exactly: 1);
         var newAvailability = availability.Value() is { } a
             ? NodeText.ParseAvailability(a) ?? throw new UsageException($"invalid argument \"{a}\" for \"--availability\" flag: invalid availability: {a}", Name)
             : (Api.V1.Objects.NodeAvailability?)null;

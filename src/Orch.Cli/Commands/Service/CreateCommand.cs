@@ -8,12 +8,13 @@ internal sealed class CreateCommand : ICommand
 {
     public string Name => "service create";
     public string Summary => "Create a new service";
+    public string Usage => "[OPTIONS] IMAGE [COMMAND] [ARG...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name) { StopAtFirstPositional = true };
+        var set = new FlagSet(ctx, this) { StopAtFirstPositional = true };
         var f = new ServiceFlags(set, update: false);
-        set.Parse(args);
+        set.Parse(args, atLeast: 1);
         var spec = ServiceSpecBuilder.Create(f, set.Positionals);
         var service = await ctx.Control().CreateServiceAsync(new CreateServiceRequest { Spec = spec }, cancellationToken: ct);
         ctx.Out.WriteLine(service.Id);

@@ -9,13 +9,13 @@ internal sealed class InspectCommand : ICommand
 {
     public string Name => "service inspect";
     public string Summary => "Display detailed information on one or more services";
+    public string Usage => "[OPTIONS] SERVICE [SERVICE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
+        var set = new FlagSet(ctx, this);
         var pretty = set.Bool(null, "pretty", "Print the information in a human friendly format");
-        set.Parse(args);
-        ServiceClient.RequireArgs(set, 1);
+        set.Parse(args, atLeast: 1);
         var control = ctx.Control();
         var found = new List<Api.V1.Objects.Service>();
         var failed = false;

@@ -13,15 +13,15 @@ internal sealed class LogsCommand : ICommand
 {
     public string Name => "service logs";
     public string Summary => "Fetch the logs of a service or task";
+    public string Usage => "[OPTIONS] SERVICE|TASK";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
+        var set = new FlagSet(ctx, this);
         var follow = set.Bool("f", "follow", "Follow log output");
         var tail = set.String("n", "tail", "Number of lines to show from the end of the logs (default \"all\")");
         var timestamps = set.Bool("t", "timestamps", "Show timestamps");
-        set.Parse(args);
-        ServiceClient.RequireExactly(set, 1);
+        set.Parse(args, exactly: 1);
         var request = new ServiceLogsRequest { Id = set.Positionals[0], Follow = follow.On(), TailAll = true };
         if (tail.Value() is { } n && n != "all")
         {

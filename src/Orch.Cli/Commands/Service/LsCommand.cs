@@ -8,17 +8,14 @@ internal sealed class LsCommand : ICommand
 {
     public string Name => "service ls";
     public string Summary => "List services";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
+        var set = new FlagSet(ctx, this);
         var quiet = set.Bool("q", "quiet", "Only display IDs");
         var filter = set.String("f", "filter", "Filter output based on conditions provided", "filter");
-        set.Parse(args);
-        if (set.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        set.Parse(args, atMost: 0);
         var names = new List<string>();
         var ids = new List<string>();
         foreach (var fv in filter.Values)

@@ -13,15 +13,15 @@ internal sealed class PsCommand : ICommand
 {
     public string Name => "service ps";
     public string Summary => "List the tasks of one or more services";
+    public string Usage => "[OPTIONS] SERVICE [SERVICE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
+        var set = new FlagSet(ctx, this);
         var noTrunc = set.Bool(null, "no-trunc", "Do not truncate output");
         var quiet = set.Bool("q", "quiet", "Only display task IDs");
         var filter = set.String("f", "filter", "Filter output based on conditions provided", "filter");
-        set.Parse(args);
-        ServiceClient.RequireArgs(set, 1);
+        set.Parse(args, atLeast: 1);
         var control = ctx.Control();
         var desired = new List<TaskState>();
         var names = new List<string>();

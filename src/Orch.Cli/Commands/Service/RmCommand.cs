@@ -9,12 +9,12 @@ internal sealed class RmCommand : ICommand
 {
     public string Name => "service rm";
     public string Summary => "Remove one or more services";
+    public string Usage => "SERVICE [SERVICE...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
-        set.Parse(args);
-        ServiceClient.RequireArgs(set, 1);
+        var set = new FlagSet(ctx, this);
+        set.Parse(args, atLeast: 1);
         var control = ctx.Control();
         var failed = false;
         foreach (var name in set.Positionals)

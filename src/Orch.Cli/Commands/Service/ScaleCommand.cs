@@ -10,13 +10,13 @@ internal sealed class ScaleCommand : ICommand
 {
     public string Name => "service scale";
     public string Summary => "Scale one or multiple replicated services";
+    public string Usage => "SERVICE=REPLICAS [SERVICE=REPLICAS...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
+        var set = new FlagSet(ctx, this);
         var detach = set.Bool("d", "detach", "Exit immediately instead of waiting for the service to converge");
-        set.Parse(args);
-        ServiceClient.RequireArgs(set, 1);
+        set.Parse(args, atLeast: 1);
         var targets = new List<(string Name, ulong Replicas)>();
         foreach (var a in set.Positionals)
         {

@@ -9,22 +9,6 @@ internal static class ServiceClient
 {
     public static Control.ControlClient Control(this CliContext ctx) => new(ctx.Channel);
 
-    public static void RequireArgs(FlagSet flags, int min)
-    {
-        if (flags.Positionals.Count < min)
-        {
-            throw new UsageException($"\"orch {flags.Command}\" requires at least {min} argument{(min == 1 ? "" : "s")}.", flags.Command);
-        }
-    }
-
-    public static void RequireExactly(FlagSet flags, int n)
-    {
-        if (flags.Positionals.Count != n)
-        {
-            throw new UsageException($"\"orch {flags.Command}\" requires exactly {n} argument{(n == 1 ? "" : "s")}.", flags.Command);
-        }
-    }
-
     /// <summary>Per-argument failures are printed and the rest carry on (Docker's rm/inspect); not for a dead daemon.</summary>
     public static bool IsPerItem(RpcException e) => e.StatusCode is not (StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.Unimplemented);
 }

@@ -13,13 +13,13 @@ internal sealed class UpdateCommand : ICommand
 {
     public string Name => "service update";
     public string Summary => "Update a service";
+    public string Usage => "[OPTIONS] SERVICE";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var set = new FlagSet(Name);
+        var set = new FlagSet(ctx, this);
         var f = new ServiceFlags(set, update: true);
-        set.Parse(args);
-        ServiceClient.RequireExactly(set, 1);
+        set.Parse(args, exactly: 1);
         var name = set.Positionals[0];
         var control = ctx.Control();
         var rollback = f.Rollback!.On();

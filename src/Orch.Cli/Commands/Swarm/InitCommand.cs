@@ -1,6 +1,5 @@
 using Orch.Api.V1;
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -9,26 +8,18 @@ internal sealed class InitCommand : ICommand
 {
     public string Name => "swarm init";
     public string Summary => "Initialize a swarm";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var advertise = flags.String(null, "advertise-addr", "Advertised address (format: \"<ip|interface>[:port]\")");
         var listen = flags.String(null, "listen-addr", "Listen address (format: \"<ip|interface>[:port]\") (default 0.0.0.0:2377)", "node-addr");
         var heartbeat = flags.String(null, "dispatcher-heartbeat", "Dispatcher heartbeat period (ns|us|ms|s|m|h) (default 5s)", "duration");
         var history = flags.String(null, "task-history-limit", "Task history retention limit (default 5)", "int");
         var force = flags.Bool(null, "force-new-cluster", "Force create a new cluster from current state");
         var certExpiry = flags.String(null, "cert-expiry", "Validity period for node certificates (ns|us|ms|s|m|h) (default 2160h0m0s)", "duration");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "swarm init [OPTIONS]", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         var request = new SwarmInitRequest
         {
             AdvertiseAddr = advertise.ValueOr(""),

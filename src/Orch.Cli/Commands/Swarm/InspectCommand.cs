@@ -14,20 +14,12 @@ internal sealed class InspectCommand : ICommand
 {
     public string Name => "swarm inspect";
     public string Summary => "Display detailed information on the swarm";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "swarm inspect", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, atMost: 0);
         var cluster = await ctx.Control.InspectSwarmAsync(new InspectSwarmRequest(), cancellationToken: ct);
         ctx.Out.WriteLine(InspectJson.Array([cluster], Write));
         return 0;

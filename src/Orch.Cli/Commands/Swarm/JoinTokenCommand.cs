@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Orch.Api.V1;
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -13,22 +12,14 @@ internal sealed class JoinTokenCommand : ICommand
 {
     public string Name => "swarm join-token";
     public string Summary => "Manage join tokens";
+    public string Usage => "[OPTIONS] (worker|manager)";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var rotate = flags.Bool(null, "rotate", "Rotate join token");
         var quiet = flags.Bool("q", "quiet", "Only display token");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "swarm join-token [OPTIONS] (worker|manager)", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count != 1)
-        {
-            throw new UsageException($"\"orch {Name}\" requires exactly 1 argument.", Name);
-        }
+        flags.Parse(args, exactly: 1);
         var role = flags.Positionals[0];
         if (role is not ("worker" or "manager"))
         {

@@ -1,6 +1,5 @@
 using Orch.Api.V1;
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -9,21 +8,13 @@ internal sealed class LeaveCommand : ICommand
 {
     public string Name => "swarm leave";
     public string Summary => "Leave the swarm";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Force this node to leave the swarm, ignoring warnings");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "swarm leave [OPTIONS]", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         await ctx.Swarm.LeaveAsync(new SwarmLeaveRequest { Force = force.On() }, cancellationToken: ct);
         ctx.Out.WriteLine("Node left the swarm.");
         return 0;

@@ -1,5 +1,4 @@
 using Orch.Cli.Cli;
-using Orch.Cli.Output;
 
 namespace Orch.Cli.Commands.Swarm;
 
@@ -8,23 +7,15 @@ internal sealed class UpdateCommand : ICommand
 {
     public string Name => "swarm update";
     public string Summary => "Update the swarm";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var heartbeat = flags.String(null, "dispatcher-heartbeat", "Dispatcher heartbeat period (ns|us|ms|s|m|h)", "duration");
         var history = flags.String(null, "task-history-limit", "Task history retention limit", "int");
         var certExpiry = flags.String(null, "cert-expiry", "Validity period for node certificates (ns|us|ms|s|m|h)", "duration");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (UsageText.Print(ctx, flags, help, "swarm update [OPTIONS]", Summary))
-        {
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         // Parse before any call, so that a bad value changes nothing.
         var hb = heartbeat.Value() is { } h ? GoDuration.Parse(h, "dispatcher-heartbeat", Name) : null;
         var limit = history.Set ? history.IntOr(0, Name) : (int?)null;

@@ -13,22 +13,13 @@ internal sealed class DfCommand : ICommand
 {
     public string Name => "system df";
     public string Summary => "Show orch disk usage";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var verbose = flags.Bool("v", "verbose", "Show detailed information on space usage");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
-        {
-            ctx.Out.WriteLine("Usage:  orch system df [OPTIONS]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
-            return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         var r = await ctx.Engine.SystemDfAsync(new SystemDfRequest { Verbose = verbose.On() }, cancellationToken: ct);
         if (verbose.On())
         {

@@ -12,33 +12,18 @@ internal sealed class PruneCommand : ICommand
 {
     public string Name => "system prune";
     public string Summary => "Remove unused data";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var all = flags.Bool("a", "all", "Remove all unused images not just dangling ones");
         var force = flags.Bool("f", "force", "Do not prompt for confirmation");
         var volumes = flags.Bool(null, "volumes", "Prune volumes");
-        var help = flags.Bool("h", "help", "Print usage");
-        flags.Parse(args);
-        if (help.On())
+        flags.Parse(args, atMost: 0);
+        if (!force.On() && !await Prompt.ConfirmAsync(ctx, Warning(all.On(), volumes.On()), ct))
         {
-            ctx.Out.WriteLine("Usage:  orch system prune [OPTIONS]\n\n" + Summary + "\n\nOptions:\n" + flags.Help());
             return 0;
-        }
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
-        if (!force.On())
-        {
-            ctx.Out.Write(Warning(all.On(), volumes.On()) + " [y/N] ");
-            ctx.Out.Flush();
-            var answer = (await Console.In.ReadLineAsync(ct))?.Trim();
-            if (answer is not ("y" or "Y"))
-            {
-                return 0;
-            }
         }
         var r = await ctx.Engine.SystemPruneAsync(new SystemPruneRequest { All = all.On(), Volumes = volumes.On() }, cancellationToken: ct);
         Section(ctx.Out, "Deleted Containers:", r.ContainersDeleted);
@@ -49,7 +34,7 @@ internal sealed class PruneCommand : ICommand
         return 0;
     }
 
-    /// <summary>docker/cli's confirmation template for `system prune`, item for item.</summary>
+    /// <summary>docker/cli's confirmation template for `system prune`, item for item (after "WARNING! ", before the question).</summary>
     internal static string Warning(bool all, bool volumes)
     {
         var items = new List<string> { "all stopped containers", "all networks not used by at least one container" };
@@ -59,7 +44,7 @@ internal sealed class PruneCommand : ICommand
         }
         items.Add(all ? "all images without at least one container associated to them" : "all dangling images");
         items.Add(all ? "all build cache" : "all dangling build cache");
-        return "WARNING! This will remove:\n" + string.Concat(items.Select(i => "  - " + i + "\n")) + "\nAre you sure you want to continue?";
+        return "This will remove:\n" + string.Concat(items.Select(i => "  - " + i + "\n"));
     }
 
     private static void Section(TextWriter w, string title, IReadOnlyCollection<string> lines)

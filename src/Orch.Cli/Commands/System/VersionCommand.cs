@@ -9,11 +9,12 @@ internal sealed class VersionCommand : ICommand
 {
     public string Name => "version";
     public string Summary => "Show the orch version information";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
-        flags.Parse(args);
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, atMost: 0);
         var client = typeof(VersionCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
         ctx.Out.WriteLine("Client:");
         ctx.Out.WriteLine($" Version:     {client}");

@@ -8,18 +8,15 @@ internal sealed class CreateCommand : ICommand
 {
     public string Name => "volume create";
     public string Summary => "Create a volume";
+    public string Usage => "[OPTIONS] [VOLUME]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var driver = flags.String("d", "driver", "Specify volume driver name (only \"local\")");
         var label = flags.String(null, "label", "Set metadata for a volume", "list");
         var nameFlag = flags.String(null, "name", "Specify volume name");
-        flags.Parse(args);
-        if (flags.Positionals.Count > 1)
-        {
-            throw new UsageException($"\"orch {Name}\" requires at most 1 argument.", Name);
-        }
+        flags.Parse(args, atMost: 1);
         var name = flags.Positionals.Count == 1 ? flags.Positionals[0] : nameFlag.ValueOr("");
         if (flags.Positionals.Count == 1 && nameFlag.Set && nameFlag.Value() != name)
         {

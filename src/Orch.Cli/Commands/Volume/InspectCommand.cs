@@ -9,15 +9,12 @@ internal sealed class InspectCommand : ICommand
 {
     public string Name => "volume inspect";
     public string Summary => "Display detailed information on one or more volumes";
+    public string Usage => "[OPTIONS] VOLUME [VOLUME...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
-        flags.Parse(args);
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException($"\"orch {Name}\" requires at least 1 argument.", Name);
-        }
+        var flags = new FlagSet(ctx, this);
+        flags.Parse(args, atLeast: 1);
         var objects = new List<string>();
         var errors = new List<string>();
         foreach (var name in flags.Positionals)

@@ -8,16 +8,13 @@ internal sealed class LsCommand : ICommand
 {
     public string Name => "volume ls";
     public string Summary => "List volumes";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var quiet = flags.Bool("q", "quiet", "Only display volume names");
-        flags.Parse(args);
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         var list = await ctx.Engine.ListVolumesAsync(new Empty(), cancellationToken: ct);
         var volumes = list.Volumes.ToList();
         volumes.Sort((a, b) => NaturalOrder.Compare(a.Name, b.Name));

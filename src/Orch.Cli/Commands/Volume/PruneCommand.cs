@@ -10,27 +10,19 @@ namespace Orch.Cli.Commands.Volume;
 /// </summary>
 internal sealed class PruneCommand : ICommand
 {
-    private const string Warning = "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ";
-
     public string Name => "volume prune";
     public string Summary => "Remove all unused local volumes";
+    public string Usage => "[OPTIONS]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Do not prompt for confirmation");
-        flags.Parse(args);
-        if (flags.Positionals.Count > 0)
-        {
-            throw new UsageException($"\"orch {Name}\" accepts no arguments.", Name);
-        }
+        flags.Parse(args, atMost: 0);
         long reclaimed = 0;
         if (!force.On())
         {
-            ctx.Out.Write(Warning);
-            ctx.Out.Flush();
-            var answer = Console.In.ReadLine()?.Trim();
-            if (answer is not ("y" or "Y"))
+            if (!await Prompt.ConfirmAsync(ctx, "This will remove all local volumes not used by at least one container.", ct))
             {
                 ctx.Out.WriteLine("Total reclaimed space: " + HumanSize(0));
                 return 0;

@@ -9,16 +9,13 @@ internal sealed class RmCommand : ICommand
 {
     public string Name => "volume rm";
     public string Summary => "Remove one or more volumes";
+    public string Usage => "[OPTIONS] VOLUME [VOLUME...]";
 
     public async Task<int> RunAsync(CliContext ctx, IReadOnlyList<string> args, CancellationToken ct)
     {
-        var flags = new FlagSet(Name);
+        var flags = new FlagSet(ctx, this);
         var force = flags.Bool("f", "force", "Force the removal of one or more volumes");
-        flags.Parse(args);
-        if (flags.Positionals.Count == 0)
-        {
-            throw new UsageException($"\"orch {Name}\" requires at least 1 argument.", Name);
-        }
+        flags.Parse(args, atLeast: 1);
         var failed = false;
         foreach (var name in flags.Positionals)
         {
