@@ -109,7 +109,8 @@ public sealed partial class ImageStore
                 LastTagTime = DateTimeOffset.UtcNow,
             };
             configs[id] = config;
-            if (named.Tag is not null)
+            // name:tag@digest records the digest only: the tag may name other content on this node.
+            if (named.Tag is not null && named.Digest is null)
             {
                 var tagKey = (named with { Digest = null }).ToString();
                 updated |= !index.Tags.TryGetValue(tagKey, out var old) || old != id;
