@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Orch.Api.V1.Objects;
 using Orch.Manager.Distribution;
+using Task = System.Threading.Tasks.Task;
 
 namespace Orch.Manager.Tests.Distribution;
 
