@@ -35,7 +35,8 @@ internal sealed partial class ImageFetcher(ImageStore images, Func<ManagerChanne
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
-                    throw new ExecutorException($"No such image: {c.Image} ({e.Message})", e);
+                    // Unpinned: the manager that took the spec did not hold it either (or was told not to look).
+                    throw new ExecutorException($"No such image: {c.Image} (not on any manager; not on a registry: {e.Message})", e);
                 }
             }
             return c.Image;
