@@ -68,8 +68,9 @@ show service ps web
 cat <<TXT
 
 The cluster keeps running. Try:
-  $CLUSTER orch 1 service ls
-  $CLUSTER orch 2 image ls          # node 2 got app:v1 and app:v2 from the managers
-  $CLUSTER orch 1 service scale web=6
+  export ORCH_CLUSTER_NAME=$ORCH_CLUSTER_NAME ORCH_CLUSTER_NET=$ORCH_CLUSTER_NET
+  deploy/cluster.sh orch 1 service ls
+  deploy/cluster.sh orch 2 image ls          # node 2 got app:v1 and app:v2 from the managers (by digest)
+  deploy/cluster.sh orch 1 service scale web=6
 Remove everything with: deploy/demo.sh down
 TXT

@@ -48,6 +48,39 @@ public sealed class ServiceImageTests
     }
 
     [Fact]
+    public async Task ImageBuiltOnOneManager_IsCopiedToTheOthers_AndRunsAfterThatManagerDies()
+    {
+        await using var c = await TestCluster.UpAsync(4, managers: 3);
+        await BusyboxAsync(c, 1);
+        var v1 = await BuildAppAsync(c, 1, "v1");
+        await Swarm.MustAsync(c, 1, "service", "create", "--detach", "--name", "app", "--constraint", "node.hostname==n1", "-p", "8080:8080", "app:v1");
+        await RunningNodesAsync(c, "app", 1);
+        // Managers 2 and 3 run no task of it, yet each keeps a copy in its own store.
+        foreach (var k in new[] { 2, 3 })
+        {
+            await Eventually.MatchAsync(() => c.OrchAsync(k, "image", "inspect", "app@" + v1), r => r.ExitCode == 0,
+                $"manager n{k} holds a copy of app@{v1}", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
+        }
+
+        await c.KillAsync(1);
+        await Swarm.LeaderAsync(c, 2, 4, not: 1);
+        // The worker n4 never had the image and the manager it was built on is gone: the survivors carry it.
+        await Eventually.MatchAsync(() => c.OrchAsync(2, "service", "update", "--detach", "--constraint-rm", "node.hostname==n1",
+            "--constraint-add", "node.hostname==n4", "app"), r => r.ExitCode == 0, "the update is accepted by the new leader", Swarm.Settle, TimeSpan.FromSeconds(1));
+        await Eventually.MatchAsync(async () =>
+        {
+            try
+            {
+                return await HttpGetAsync(c.Address(4), 8080);
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            {
+                return "";
+            }
+        }, body => body == "v1", "n4 serves v1", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task ImagePresentNowhere_TaskSaysNoSuchImage_CreateExitsNonZeroWithTheReason()
     {
         await using var c = await TestCluster.UpAsync(1);
@@ -100,7 +133,7 @@ public sealed class ServiceImageTests
     }
 
     /// <summary>The nodes of the tasks `service ps` shows desired and currently Running, once there are <paramref name="count"/>.</summary>
-    private static async Task<List<string>> RunningNodesAsync(TestCluster c, string service, int count)
+    private static async Task<List<string>> RunningNodesAsync(TestCluster c, string service, int count, int via = 1)
     {
         static List<string> Running(string table)
         {
@@ -117,7 +150,7 @@ public sealed class ServiceImageTests
                 .Where(l => Cell(l, desired, current) == "Running" && Cell(l, current, error).StartsWith("Running", StringComparison.Ordinal))
                 .Select(l => Cell(l, node, desired)).ToList();
         }
-        var r = await Eventually.MatchAsync(() => c.OrchAsync(1, "service", "ps", service),
+        var r = await Eventually.MatchAsync(() => c.OrchAsync(via, "service", "ps", service),
             r => r.ExitCode == 0 && Running(r.Stdout).Count == count, $"{count} tasks of {service} running", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
         return Running(r.Stdout);
     }
