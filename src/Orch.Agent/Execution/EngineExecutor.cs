@@ -1,7 +1,6 @@
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Orch.Api.V1.Objects;
-using Orch.Engine.Images;
 using Orch.Engine.Network;
 using Orch.Engine.Runtime;
 
@@ -13,7 +12,7 @@ namespace Orch.Agent.Execution;
 /// service ids. Published ports: see <see cref="TaskPorts"/> (host mode binds the published port,
 /// ingress mode an ephemeral port that the load balancers of every node connect to). No restart policy in the engine: restarts are the cluster's decision.
 /// </summary>
-internal sealed class EngineExecutor(ContainerRuntime runtime, ImageStore images) : IExecutor
+internal sealed class EngineExecutor(ContainerRuntime runtime, Images.ImageFetcher images) : IExecutor
 {
     public const string TaskLabel = "com.orch.swarm.task.id";
     public const string ServiceLabel = "com.orch.swarm.service.id";
@@ -25,18 +24,8 @@ internal sealed class EngineExecutor(ContainerRuntime runtime, ImageStore images
             return existing.ContainerId;
         }
         var c = task.Spec?.Container ?? throw new ExecutorException("task has no container spec");
-        var image = c.ImageDigest.Length > 0 && images.Find(c.ImageDigest) is not null ? c.ImageDigest : c.Image;
-        if (images.Find(image) is null)
-        {
-            try
-            {
-                await images.PullAsync(c.Image, _ => ValueTask.CompletedTask, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw new ExecutorException($"No such image: {c.Image} ({e.Message})", e);
-            }
-        }
+        // Pinned images come from this node, the managers or the registry (images.ImageFetcher).
+        var image = await images.EnsureAsync(c, ct);
         var labels = new Dictionary<string, string>(c.Labels)
         {
             [TaskLabel] = task.Id,

@@ -31,9 +31,12 @@ public sealed partial class Worker : IAsyncDisposable
     }
 
     /// <summary>A worker that runs tasks as containers of this node's engine.</summary>
+    /// <param name="channels">The node's channels to managers (null while it has none), for images the managers carry.</param>
+    /// <param name="managers">The managers' cluster addresses, nearest first.</param>
     internal static Worker ForEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images,
-        Action<TaskStatusUpdate> report, ILoggerFactory loggers) =>
-        new(new EngineExecutor(runtime, images), report, TimeProvider.System, loggers.CreateLogger<Worker>());
+        Func<Session.ManagerChannels?> channels, Func<IReadOnlyList<string>> managers, Action<TaskStatusUpdate> report, ILoggerFactory loggers) =>
+        new(new EngineExecutor(runtime, new Images.ImageFetcher(images, channels, managers, loggers.CreateLogger<Images.ImageFetcher>())),
+            report, TimeProvider.System, loggers.CreateLogger<Worker>());
 
     public void Apply(Assignments assignments)
     {

@@ -28,12 +28,33 @@ public sealed partial class ImageStore
     /// digest; layers whose chain ID is already unpacked are not fetched; layers stream in parallel straight
     /// into the one-pass ingest. A mismatch is an error and nothing of that blob is kept. Returns the image ID.
     /// </summary>
-    public async Task<string> PullAsync(string reference, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+    public Task<string> PullAsync(string reference, Func<TransferProgress, ValueTask> progress, CancellationToken ct) =>
+        PullAsync(reference, null, progress, ct);
+
+    /// <summary>A pull with the given credentials instead of the stored ones (a service's --with-registry-auth).</summary>
+    public Task<string> PullAsync(string reference, (string User, string Password)? credentials,
+        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         var named = ImageReference.Parse(reference).WithDefaultTag();
-        var client = new RegistryClient(Http, named, push: false, InsecureRegistries, Credentials.Get(named.Domain));
-        var (body, mediaType) = await client.GetManifestAsync(named.Digest ?? named.Tag!, ct);
+        var client = new RegistryClient(Http, named, push: false, InsecureRegistries, credentials ?? Credentials.Get(named.Domain));
+        return PullFromAsync(reference, new RegistrySource(client), progress, ct);
+    }
+
+    /// <summary>
+    /// A pull from any <see cref="IContentSource"/>, verified as from a registry. With a digest in
+    /// <paramref name="reference"/> and an image of that manifest already here (under any name), only the
+    /// name@digest reference is recorded. Returns the image ID.
+    /// </summary>
+    public async Task<string> PullFromAsync(string reference, IContentSource source, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+    {
+        var named = ImageReference.Parse(reference).WithDefaultTag();
+        if (named.Digest is not null && RecordIfPresent(named.Repository, named.Digest) is { } present)
+        {
+            return present;
+        }
+        var (body, mediaType) = await source.GetManifestAsync(named.Digest ?? named.Tag!, ct);
         var manifestDigest = Digest.Of(body);
+        var topDigest = manifestDigest;
         if (named.Digest is not null && named.Digest != manifestDigest)
         {
             throw new DigestMismatchException(named.Digest, manifestDigest);
@@ -42,7 +63,7 @@ public sealed partial class ImageStore
         {
             manifestDigest = OciIndex.SelectPlatform(body, GoArch())
                 ?? throw new RegistryException($"no matching manifest for linux/{GoArch()} in the manifest list entries");
-            (body, _) = await client.GetManifestAsync(manifestDigest, ct);
+            (body, _) = await source.GetManifestAsync(manifestDigest, ct);
             if (Digest.Of(body) != manifestDigest)
             {
                 throw new DigestMismatchException(manifestDigest, Digest.Of(body));
@@ -51,8 +72,13 @@ public sealed partial class ImageStore
         var manifest = OciJson.ParseManifest(body);
         await progress(new TransferProgress("", $"{named.Tag ?? named.Digest}: Pulling from {named.FamiliarRepository}"));
 
-        using var configResponse = await client.GetBlobAsync(manifest.Config.Digest, ct);
-        var configBytes = await configResponse.Content.ReadAsByteArrayAsync(ct);
+        byte[] configBytes;
+        await using (var configStream = await source.OpenBlobAsync(manifest.Config.Digest, ct))
+        {
+            using var buffer = new MemoryStream();
+            await configStream.CopyToAsync(buffer, ct);
+            configBytes = buffer.ToArray();
+        }
         if (Digest.Of(configBytes) != manifest.Config.Digest)
         {
             throw new DigestMismatchException(manifest.Config.Digest, Digest.Of(configBytes));
@@ -64,7 +90,7 @@ public sealed partial class ImageStore
             throw new InvalidDataException($"image config lists {diffIds.Count} layers but the manifest {manifest.Layers.Count}");
         }
         var chains = Digest.ChainIds(diffIds);
-        var sizes = await Task.WhenAll(manifest.Layers.Select((l, i) => PullLayerAsync(client, l, diffIds[i], chains[i], progress, ct)));
+        var sizes = await Task.WhenAll(manifest.Layers.Select((l, i) => PullLayerAsync(source, l, diffIds[i], chains[i], progress, ct)));
 
         var id = manifest.Config.Digest;
         bool updated;
@@ -83,13 +109,16 @@ public sealed partial class ImageStore
                 LastTagTime = DateTimeOffset.UtcNow,
             };
             configs[id] = config;
-            if (named.Tag is not null)
+            // name:tag@digest records the digest only: the tag may name other content on this node.
+            if (named.Tag is not null && named.Digest is null)
             {
                 var tagKey = (named with { Digest = null }).ToString();
                 updated |= !index.Tags.TryGetValue(tagKey, out var old) || old != id;
                 index.Tags[tagKey] = id;
             }
             index.Digests[named.Repository + "@" + manifestDigest] = id;
+            // A pull by an index's digest is found again by that digest (a service pinned to it).
+            index.Digests[named.Repository + "@" + topDigest] = id;
             SaveIndex();
         }
         await progress(new TransferProgress("", "Digest: " + manifestDigest));
@@ -97,7 +126,7 @@ public sealed partial class ImageStore
         return id;
     }
 
-    private async Task<long> PullLayerAsync(RegistryClient client, OciDescriptor layer, string diffId, string chain,
+    private async Task<long> PullLayerAsync(IContentSource source, OciDescriptor layer, string diffId, string chain,
         Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         var shortId = Digest.Short(layer.Digest);
@@ -109,14 +138,13 @@ public sealed partial class ImageStore
         await progress(new TransferProgress(shortId, "Pulling fs layer"));
         // A download cut off midway starts over (transient failures only; a digest mismatch is final).
         return await RegistryResilience.Transfers.ExecuteAsync(
-            async token => await DownloadLayerAsync(client, layer, diffId, chain, shortId, progress, token), ct);
+            async token => await DownloadLayerAsync(source, layer, diffId, chain, shortId, progress, token), ct);
     }
 
-    private async Task<long> DownloadLayerAsync(RegistryClient client, OciDescriptor layer, string diffId, string chain, string shortId,
+    private async Task<long> DownloadLayerAsync(IContentSource source, OciDescriptor layer, string diffId, string chain, string shortId,
         Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
-        using var response = await client.GetBlobAsync(layer.Digest, ct);
-        await using var stream = new ProgressStream(await response.Content.ReadAsStreamAsync(ct),
+        await using var stream = new ProgressStream(await source.OpenBlobAsync(layer.Digest, ct),
             n => progress(new TransferProgress(shortId, "Downloading", n, layer.Size)));
         var temp = Layers.CreateTemp();
         using var blob = Content.BeginWrite();

@@ -82,6 +82,36 @@ internal sealed partial class RegistryClient
         return (body, response.Content.Headers.ContentType?.MediaType ?? "");
     }
 
+    /// <summary>
+    /// The digest of the manifest under a tag: HEAD with every media type we read, trusting Docker-Content-Digest
+    /// when the registry sends one, else a GET and the digest of its bytes.
+    /// </summary>
+    public async Task<string> ManifestDigestAsync(string tag, CancellationToken ct)
+    {
+        using (var head = await SendAsync(() =>
+        {
+            var req = new HttpRequestMessage(HttpMethod.Head, $"v2/{repository}/manifests/{tag}");
+            foreach (var a in ManifestAccept)
+            {
+                req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(a));
+            }
+            return req;
+        }, ct))
+        {
+            if (head.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new RegistryException($"manifest for {repository}:{tag} not found: manifest unknown", HttpStatusCode.NotFound);
+            }
+            await EnsureSuccessAsync(head, "manifest", ct);
+            if (head.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } d && Digest.IsValid(d))
+            {
+                return d;
+            }
+        }
+        var (body, _) = await GetManifestAsync(tag, ct);
+        return Digest.Of(body);
+    }
+
     /// <summary>Opens a blob for reading; the caller verifies its digest while it streams.</summary>
     public async Task<HttpResponseMessage> GetBlobAsync(string digest, CancellationToken ct)
     {

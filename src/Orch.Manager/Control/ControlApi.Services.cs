@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Orch.Api.V1;
 using Orch.Api.V1.Objects;
+using Orch.Manager.Distribution;
 using Orch.Manager.Orchestration;
 using Orch.Manager.State;
 
@@ -14,7 +15,8 @@ internal sealed partial class ControlApi
         Guard(async () =>
         {
             var ct = context.CancellationToken;
-            var spec = Pinned(Checked(request.Spec));
+            var spec = Checked(request.Spec);
+            await PinAsync(spec, null, new PinOptions(request.NoResolveImage, request.WithRegistryAuth, Force: false), context);
             var id = ServiceIds.New();
             if (spec.Name.Length == 0)
             {
@@ -30,7 +32,7 @@ internal sealed partial class ControlApi
             var service = new Service { Id = id, Spec = spec, SpecVersion = 1 };
             var result = await store.ProposeAsync(Single(new Op { Create = new CreateOp { Object = StoreObjects.Wrap(service) } }), ct);
             CommandErrors.ThrowIfFailed(result);
-            return result.Objects[0].Service;
+            return Redacted(result.Objects[0].Service);
         });
 
     public override Task<Service> UpdateService(UpdateServiceRequest request, ServerCallContext context) =>
@@ -43,10 +45,16 @@ internal sealed partial class ControlApi
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
                     $"service {service.Spec.Name}: update out of sequence (version {request.Version}, stored {service.Meta.Version})"));
             }
+            ServiceSpec? spec = null;
+            if (!request.Rollback)
+            {
+                spec = Checked(request.Spec);
+                await PinAsync(spec, service.Spec, new PinOptions(request.NoResolveImage, request.WithRegistryAuth, request.Force), context);
+            }
             Service updated;
             try
             {
-                updated = request.Rollback ? ServiceUpdates.Rollback(service) : ServiceUpdates.Update(service, Pinned(Checked(request.Spec)), request.Force);
+                updated = request.Rollback ? ServiceUpdates.Rollback(service) : ServiceUpdates.Update(service, spec!, request.Force);
             }
             catch (ArgumentException e)
             {
@@ -58,7 +66,7 @@ internal sealed partial class ControlApi
             }
             var result = await store.ProposeAsync(Single(new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(updated) } }), ct);
             CommandErrors.ThrowIfFailed(result);
-            return result.Objects[0].Service;
+            return Redacted(result.Objects[0].Service);
         });
 
     public override Task<RemoveServiceResponse> RemoveService(RemoveServiceRequest request, ServerCallContext context) =>
@@ -73,10 +81,17 @@ internal sealed partial class ControlApi
         });
 
     public override Task<ListServicesResponse> ListServices(ListServicesRequest request, ServerCallContext context) =>
-        Guard(async () => await store.ReadAsync(s => ServiceListing.Build(s, request.Names), context.CancellationToken));
+        Guard(async () =>
+        {
+            var listing = await store.ReadAsync(s => ServiceListing.Build(s, request.Names), context.CancellationToken);
+            var redacted = listing.Services.Select(Redacted).ToList();
+            listing.Services.Clear();
+            listing.Services.AddRange(redacted);
+            return listing;
+        });
 
     public override Task<Service> InspectService(InspectServiceRequest request, ServerCallContext context) =>
-        Guard(async () => await ResolveAsync(request.Id, context.CancellationToken));
+        Guard(async () => Redacted(await ResolveAsync(request.Id, context.CancellationToken)));
 
     public override Task<ListTasksResponse> ListTasks(ListTasksRequest request, ServerCallContext context) =>
         Guard(async () =>
@@ -86,7 +101,8 @@ internal sealed partial class ControlApi
             response.Tasks.AddRange(tasks.Where(t =>
                 (request.NodeId.Length == 0 || t.NodeId == request.NodeId)
                 && (request.ServiceId.Length == 0 || t.ServiceId == request.ServiceId)
-                && (request.DesiredStates.Count == 0 || request.DesiredStates.Contains(t.DesiredState))));
+                && (request.DesiredStates.Count == 0 || request.DesiredStates.Contains(t.DesiredState)))
+                .Select(t => t.Spec?.Container is { RegistryAuth.Length: > 0 } ? Redacted(t) : t));
             return response;
         });
 
@@ -125,14 +141,38 @@ internal sealed partial class ControlApi
         return ServiceDefaults.Fill(spec);
     }
 
-    // Hook for the lead: resolve spec.task_template.container.image to a digest here (ask an
-    // agent or the cluster registry) and set container.image_digest. It runs before the update
-    // compares templates, so a tag that now points elsewhere makes every task dirty (as Swarm).
-    // Until then the tag is kept as given and image_digest stays "" (agents run the tag).
-    private static ServiceSpec Pinned(ServiceSpec spec)
+    /// <summary>Pins the image (<see cref="ImagePinner"/>); a warning goes back in the response trailer "warning".</summary>
+    private async System.Threading.Tasks.Task PinAsync(ServiceSpec spec, ServiceSpec? previous, PinOptions options, ServerCallContext context)
     {
-        _ = spec.TaskTemplate.Container;
-        return spec;
+        if (await pinner.PinAsync(spec, previous, options, context.CancellationToken) is { } warning)
+        {
+            context.ResponseTrailers.Add("warning", warning);
+        }
+    }
+
+    /// <summary>
+    /// A copy without the forwarded registry credentials: the control API's answers never carry them (as
+    /// Docker's API never returns PullOptions); only the agents' assignments do.
+    /// </summary>
+    private static Service Redacted(Service service)
+    {
+        var copy = service.Clone();
+        if (copy.Spec?.TaskTemplate?.Container is { } c)
+        {
+            c.RegistryAuth = "";
+        }
+        if (copy.PreviousSpec?.TaskTemplate?.Container is { } p)
+        {
+            p.RegistryAuth = "";
+        }
+        return copy;
+    }
+
+    private static Orch.Api.V1.Objects.Task Redacted(Orch.Api.V1.Objects.Task task)
+    {
+        var copy = task.Clone();
+        copy.Spec.Container.RegistryAuth = "";
+        return copy;
     }
 
     private static Command Single(Op op) => new() { Ops = { op } };

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orch.Manager.Dispatching;
+using Orch.Manager.Distribution;
 using Orch.Manager.Security;
 using Orch.Manager.State;
 using Orch.Security;
@@ -14,12 +15,16 @@ using Orch.Security;
 namespace Orch.Manager.Control;
 
 /// <summary>What a manager's cluster port needs for mutual TLS and the node-facing services.</summary>
-internal sealed record ClusterSecurity(NodeCertificates Certificates, TimeProvider Time, NodeLiveness Liveness, CertificateAuthority Authority);
+internal sealed record ClusterSecurity(NodeCertificates Certificates, TimeProvider Time, NodeLiveness Liveness, CertificateAuthority Authority)
+{
+    /// <summary>This node's engine images: served to the cluster (distribution.proto) and used to pin services' images.</summary>
+    public ILocalImages Images { get; init; } = NoLocalImages.Instance;
+}
 
 /// <summary>
 /// The manager's TCP gRPC endpoint (the cluster port, 2377 by default): control API,
 /// manager-to-manager calls, and — with <see cref="ClusterSecurity"/> — the join/renew CA and the
-/// dispatcher, all behind mutual TLS and <see cref="ClusterAuthorization"/>. Without it (tests of
+/// dispatcher and the image distribution service, all behind mutual TLS and <see cref="ClusterAuthorization"/>. Without it (tests of
 /// the store alone) it serves plain HTTP/2 and only the manager services.
 /// </summary>
 internal sealed class ManagerApiServer : IAsyncDisposable
@@ -29,13 +34,15 @@ internal sealed class ManagerApiServer : IAsyncDisposable
     private ManagerApiServer(WebApplication app) => this.app = app;
 
     public static async Task<ManagerApiServer> StartAsync(IPEndPoint listen, RaftStore store, ILoggerFactory loggers, CancellationToken ct,
-        ClusterSecurity? security = null)
+        ClusterSecurity? security = null, ImagePinner? pinner = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IReplicatedStore>(store);
+        builder.Services.AddSingleton(pinner ?? new ImagePinner(NoLocalImages.Instance, "", loggers.CreateLogger<ImagePinner>()));
+        builder.Services.AddSingleton(security?.Images ?? NoLocalImages.Instance);
         builder.Services.AddGrpc(o =>
         {
             if (security is not null)
@@ -76,6 +83,7 @@ internal sealed class ManagerApiServer : IAsyncDisposable
         {
             app.MapGrpcService<NodeCaService>();
             app.MapGrpcService<Dispatcher>();
+            app.MapGrpcService<DistributionService>();
         }
         await app.StartAsync(ct);
         return new ManagerApiServer(app);

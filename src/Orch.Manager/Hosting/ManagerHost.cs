@@ -24,11 +24,12 @@ public sealed partial class ManagerHost : IAsyncDisposable
     private readonly NodeLiveness liveness;
     private readonly CancellationTokenSource stopping = new();
     private readonly System.Threading.Tasks.Task leaderLoops;
+    private readonly System.Threading.Tasks.Task replication;
     private readonly ILogger logger;
     private readonly ILoggerFactory loggers;
 
     private ManagerHost(ManagerHostOptions options, RaftStore store, ManagerApiServer server, CertificateAuthority authority,
-        NodeLiveness liveness, ILoggerFactory loggers)
+        NodeLiveness liveness, Distribution.ImagePinner pinner, ILoggerFactory loggers)
     {
         Options = options;
         this.store = store;
@@ -37,9 +38,13 @@ public sealed partial class ManagerHost : IAsyncDisposable
         this.liveness = liveness;
         logger = loggers.CreateLogger<ManagerHost>();
         this.loggers = loggers;
-        Control = new ControlApi(store);
+        Control = new ControlApi(store, pinner);
         store.Failed += reason => Failed?.Invoke(reason);
         leaderLoops = RunLeaderLoopsAsync(stopping.Token);
+        // Every manager (not only the leader) keeps a copy of the images pinned from a manager's store.
+        replication = options.Images is { } images
+            ? new Distribution.ImageReplicator(store, images, options.ApiAddress, options.Time, loggers.CreateLogger<Distribution.ImageReplicator>()).RunAsync(stopping.Token)
+            : System.Threading.Tasks.Task.CompletedTask;
     }
 
     public ManagerHostOptions Options { get; }
@@ -80,11 +85,13 @@ public sealed partial class ManagerHost : IAsyncDisposable
         }, loggers, ct);
         var authority = new CertificateAuthority(store, options.Time);
         var liveness = new NodeLiveness(store, options.Time, loggers.CreateLogger<NodeLiveness>());
+        var images = options.Images ?? Distribution.NoLocalImages.Instance;
+        var pinner = new Distribution.ImagePinner(images, certs.Identity.NodeId, loggers.CreateLogger<Distribution.ImagePinner>());
         try
         {
             var server = await ManagerApiServer.StartAsync(options.Listen, store, loggers, ct,
-                new ClusterSecurity(certs, options.Time, liveness, authority));
-            return new ManagerHost(options, store, server, authority, liveness, loggers);
+                new ClusterSecurity(certs, options.Time, liveness, authority) { Images = images }, pinner);
+            return new ManagerHost(options, store, server, authority, liveness, pinner, loggers);
         }
         catch
         {
@@ -157,6 +164,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
     {
         await stopping.CancelAsync();
         await leaderLoops.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await replication.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await server.DisposeAsync();
         await store.DisposeAsync();
         authority.Dispose();

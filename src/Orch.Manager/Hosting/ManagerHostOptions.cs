@@ -16,6 +16,9 @@ public sealed class ManagerHostOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>This node's engine images (pinning, serving, copies); null for a manager without an engine (tests).</summary>
+    public Distribution.ILocalImages? Images { get; init; }
+
     public IPEndPoint RaftListen => new(Listen.Address, Listen.Port + 1);
 
     public IPEndPoint RaftAdvertise => new(Advertise, Listen.Port + 1);

@@ -14,7 +14,9 @@ namespace Orch.Manager.Security;
 /// <list type="bullet">
 /// <item>without a certificate only the two join calls (root certificate, certificate for a token);</item>
 /// <item>the node must still be in the store (a removed node's certificate is refused);</item>
-/// <item>Control and RaftProxy need a manager certificate of a node whose role is manager.</item>
+/// <item>Control and RaftProxy need a manager certificate of a node whose role is manager;</item>
+/// <item>everything else (Dispatcher, NodeCA renewal, Distribution — the managers' read-only image content)
+/// is open to any node certificate of the cluster.</item>
 /// </list>
 /// </summary>
 internal sealed class ClusterAuthorization(IReplicatedStore store, NodeCertificates certs, TimeProvider time) : Interceptor

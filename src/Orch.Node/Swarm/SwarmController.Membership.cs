@@ -31,6 +31,7 @@ internal sealed partial class SwarmController
                 DataDir = RaftDir,
                 Listen = listen,
                 Advertise = advertise,
+                Images = LocalImages(),
             }, request, NodeDescriber.Describe(), CertificatesDir, loggers, ct);
             manager = host;
             host.Failed += reason => Fatal?.Invoke(reason);

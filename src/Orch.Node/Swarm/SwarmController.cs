@@ -96,10 +96,14 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
             DataDir = RaftDir,
             Listen = listen,
             Advertise = SwarmAddresses.Advertise(s.AdvertiseAddr, listen),
+            Images = LocalImages(),
         }, certs!, start, loggers, ct);
         host.Failed += reason => Fatal?.Invoke(reason);
         return host;
     }
+
+    /// <summary>The engine's images for the manager (pinning, serving, copies), or null without an engine.</summary>
+    private NodeImages? LocalImages() => engine is { } e ? new NodeImages(e.Images, () => channels) : null;
 
     private void StartAgent()
     {
@@ -108,7 +112,7 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         var session = new AgentSession(channels, KnownManagers, OnManagers, Register, TimeProvider.System, loggers.CreateLogger<AgentSession>());
         if (engine is { } e)
         {
-            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, session.Report, loggers);
+            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
         }

@@ -16,7 +16,14 @@ internal sealed class CreateCommand : ICommand
         var f = new ServiceFlags(set, update: false);
         set.Parse(args, atLeast: 1);
         var spec = ServiceSpecBuilder.Create(f, set.Positionals);
-        var service = await ctx.Control().CreateServiceAsync(new CreateServiceRequest { Spec = spec }, cancellationToken: ct);
+        var call = ctx.Control().CreateServiceAsync(new CreateServiceRequest
+        {
+            Spec = spec,
+            NoResolveImage = f.NoResolveImage.On(),
+            WithRegistryAuth = f.WithRegistryAuth.On(),
+        }, cancellationToken: ct);
+        var service = await call;
+        ServiceClient.PrintWarnings(ctx, call.GetTrailers());
         ctx.Out.WriteLine(service.Id);
         return await ConvergeWatcher.MaybeWaitAsync(ctx, f.Detach.On(), f.Quiet.On(), service.Id, rollback: false, before: null, ct);
     }

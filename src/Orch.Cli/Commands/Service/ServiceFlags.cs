@@ -15,6 +15,8 @@ internal sealed class ServiceFlags
         IsUpdate = update;
         Detach = f.Bool("d", "detach", "Exit immediately instead of waiting for the service to converge");
         Quiet = f.Bool("q", "quiet", "Suppress progress output");
+        WithRegistryAuth = f.Bool(null, "with-registry-auth", "Send registry authentication details to swarm agents");
+        NoResolveImage = f.Bool(null, "no-resolve-image", "Do not query the registry to resolve image digest and supported platforms");
         if (!update)
         {
             Name = f.String(null, "name", "Service name");
@@ -94,6 +96,8 @@ internal sealed class ServiceFlags
     public bool IsUpdate { get; }
     public FlagSet.Flag Detach { get; }
     public FlagSet.Flag Quiet { get; }
+    public FlagSet.Flag WithRegistryAuth { get; }
+    public FlagSet.Flag NoResolveImage { get; }
     public FlagSet.Flag? Name { get; }
     public FlagSet.Flag? Mode { get; }
     public FlagSet.Flag? Env { get; }

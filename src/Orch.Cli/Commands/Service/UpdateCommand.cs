@@ -26,11 +26,21 @@ internal sealed class UpdateCommand : ICommand
         for (var attempt = 0; ; attempt++)
         {
             var current = await control.InspectServiceAsync(new InspectServiceRequest { Id = name }, cancellationToken: ct);
-            var request = new UpdateServiceRequest { Id = current.Id, Version = current.Meta?.Version ?? 0, Rollback = rollback, Force = f.Force!.On() };
+            var request = new UpdateServiceRequest
+            {
+                Id = current.Id,
+                Version = current.Meta?.Version ?? 0,
+                Rollback = rollback,
+                Force = f.Force!.On(),
+                NoResolveImage = f.NoResolveImage.On(),
+                WithRegistryAuth = f.WithRegistryAuth.On(),
+            };
             request.Spec = rollback ? current.Spec : ServiceSpecBuilder.Update(f, current.Spec);
             try
             {
-                await control.UpdateServiceAsync(request, cancellationToken: ct);
+                var call = control.UpdateServiceAsync(request, cancellationToken: ct);
+                await call;
+                ServiceClient.PrintWarnings(ctx, call.GetTrailers());
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && attempt == 0)
             {
