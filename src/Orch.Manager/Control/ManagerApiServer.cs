@@ -29,13 +29,14 @@ internal sealed class ManagerApiServer : IAsyncDisposable
     private ManagerApiServer(WebApplication app) => this.app = app;
 
     public static async Task<ManagerApiServer> StartAsync(IPEndPoint listen, RaftStore store, ILoggerFactory loggers, CancellationToken ct,
-        ClusterSecurity? security = null)
+        ClusterSecurity? security = null, LogBroker? logs = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IReplicatedStore>(store);
+        builder.Services.AddSingleton(logs ?? new LogBroker(store.Leaders.Channel, loggers.CreateLogger<LogBroker>()));
         builder.Services.AddGrpc(o =>
         {
             if (security is not null)

@@ -13,7 +13,7 @@ namespace Orch.Manager.Dispatching;
 /// the node Ready, heartbeats feed <see cref="NodeLiveness"/>, and the session tells the agent the
 /// heartbeat period and the managers to fall back to. Followers refuse sessions and name the leader.
 /// </summary>
-internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
+internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, LogBroker logs, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
 {
     public override async System.Threading.Tasks.Task Session(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<DispatcherMessage> responseStream, ServerCallContext context)
     {
@@ -50,15 +50,25 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         var lastAssignments = AssignmentsOf(caller.NodeId);
         await Send(responseStream, writes, new DispatcherMessage { Assignments = lastAssignments }, session.Token);
         var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, session);
+        // service logs reach the node over this session (it is the only way to a worker).
+        using var logSession = logs.Attach(caller.NodeId, (m, ct) => SendLinked(responseStream, writes, m, session.Token, ct));
         try
         {
             while (await requestStream.MoveNext(session.Token))
             {
                 var message = requestStream.Current;
                 liveness.Seen(caller.NodeId);
-                if (message.KindCase == AgentMessage.KindOneofCase.TaskStatus)
+                switch (message.KindCase)
                 {
-                    await OnTaskStatusAsync(caller.NodeId, message.TaskStatus, session.Token);
+                    case AgentMessage.KindOneofCase.TaskStatus:
+                        await OnTaskStatusAsync(caller.NodeId, message.TaskStatus, session.Token);
+                        break;
+                    case AgentMessage.KindOneofCase.LogLines:
+                        logs.OnLines(caller.NodeId, message.LogLines);
+                        break;
+                    case AgentMessage.KindOneofCase.LogDone:
+                        logs.OnDone(caller.NodeId, message.LogDone);
+                        break;
                 }
             }
         }
@@ -212,6 +222,13 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         {
             throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
         }
+    }
+
+    private static async System.Threading.Tasks.Task SendLinked(IServerStreamWriter<DispatcherMessage> stream, SemaphoreSlim writes,
+        DispatcherMessage message, CancellationToken session, CancellationToken caller)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(session, caller);
+        await Send(stream, writes, message, both.Token);
     }
 
     private static async System.Threading.Tasks.Task Send(IServerStreamWriter<DispatcherMessage> stream, SemaphoreSlim writes, DispatcherMessage message, CancellationToken ct)

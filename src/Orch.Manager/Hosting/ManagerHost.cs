@@ -28,7 +28,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
     private readonly ILoggerFactory loggers;
 
     private ManagerHost(ManagerHostOptions options, RaftStore store, ManagerApiServer server, CertificateAuthority authority,
-        NodeLiveness liveness, ILoggerFactory loggers)
+        NodeLiveness liveness, LogBroker logs, ILoggerFactory loggers)
     {
         Options = options;
         this.store = store;
@@ -37,7 +37,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
         this.liveness = liveness;
         logger = loggers.CreateLogger<ManagerHost>();
         this.loggers = loggers;
-        Control = new ControlApi(store);
+        Control = new ControlApi(store, logs);
         store.Failed += reason => Failed?.Invoke(reason);
         leaderLoops = RunLeaderLoopsAsync(stopping.Token);
     }
@@ -80,11 +80,13 @@ public sealed partial class ManagerHost : IAsyncDisposable
         }, loggers, ct);
         var authority = new CertificateAuthority(store, options.Time);
         var liveness = new NodeLiveness(store, options.Time, loggers.CreateLogger<NodeLiveness>());
+        // One broker per manager: the dispatcher's sessions and both control API instances (cluster port, local socket) share it.
+        var logs = new LogBroker(store.Leaders.Channel, loggers.CreateLogger<LogBroker>());
         try
         {
             var server = await ManagerApiServer.StartAsync(options.Listen, store, loggers, ct,
-                new ClusterSecurity(certs, options.Time, liveness, authority));
-            return new ManagerHost(options, store, server, authority, liveness, loggers);
+                new ClusterSecurity(certs, options.Time, liveness, authority), logs);
+            return new ManagerHost(options, store, server, authority, liveness, logs, loggers);
         }
         catch
         {

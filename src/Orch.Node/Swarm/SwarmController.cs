@@ -106,6 +106,8 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
             worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, session.Report, loggers);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
+            var logs = Orch.Agent.Worker.TaskLogPublisher.ForEngine(e.Runtime, session.SendLog, loggers);
+            session.LogSubscriptionReceived += logs.Handle;
         }
         renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
         session.RoleWanted += role => _ = ChangeRoleAsync(role, agentStop.Token);
