@@ -62,7 +62,11 @@ internal sealed partial class ControlApi
 
     private async System.Threading.Tasks.Task ForwardLogsAsync(ServiceLogsRequest request, IServerStreamWriter<ServiceLogLine> responseStream, CancellationToken ct)
     {
-        var leader = store.Leader?.ApiAddress;
+        // The Raft member's metadata (ApiAddress) is only known here once fetched; the node objects
+        // carry every manager's control address by Raft address.
+        var leaderRaft = store.Leader?.RaftAddress;
+        var leader = store.Leader?.ApiAddress ?? store.ReadLocal(s => s.ListNodes())
+            .FirstOrDefault(n => n.ManagerStatus is { ApiAddr.Length: > 0 } m && m.RaftAddr == leaderRaft)?.ManagerStatus.ApiAddr;
         var channel = leader is null ? null : logs.ManagerChannel(leader);
         if (channel is null)
         {
