@@ -9,7 +9,7 @@
 # Ours: real orchd processes in network namespaces (deploy/cluster.sh): one node for the first five jobs (the
 # anchor's Swarm was one node too), three for the reschedule. "Running" is polled every 50 ms through the CLI.
 #
-# The Swarm column: with SWARM=live and Debian's docker.io installed (apt-get install docker.io), the anchor's
+# The Swarm column: with SWARM_LIVE=1 and Debian's docker.io installed (apt-get install docker.io), the anchor's
 # own scripts (../shared/anchors/docker-swarm-scripts: start-daemons, build-images, measure create update scale
 # recover mem) run in this same invocation and their medians are used. Otherwise (the default) the anchor's
 # recorded medians are printed as the Swarm column: Docker's daemons cannot share these 2 cores with our
@@ -107,14 +107,20 @@ done
 # Swarm's figures: the anchor's medians (docker-swarm.md, Results), unless measured live here.
 declare -A SWARM=([create]=1.50 [scale]=7.8 [update1]=12.1 [update3]=4.76 [recover]=0.93 [mem]=166.5)
 swarm_src="anchor (docker-swarm.md, recorded 2026-11-22)"
-if [[ ${SWARM_LIVE:-${SWARM:-}} == live ]]; then
+if [[ ${SWARM_LIVE:-0} == 1 ]]; then
     S="$ANCHORS/docker-swarm-scripts"
     RES=$(mktemp -d /tmp/swarm-live-XXXXXX)
-    "$S/start-daemons.sh" && "$S/build-images.sh" && RES=$RES N=$RUNS "$S/measure.sh" create update scale recover mem || true
+    if "$S/start-daemons.sh" && "$S/build-images.sh"; then
+        RES=$RES N=$RUNS "$S/measure.sh" create update scale recover mem || true
+    fi
     "$S/stop-daemons.sh" || true
+    pick() { awk -F, -v m="$1" '$1==m && $2!="TIMEOUT" {print $2}' "$RES/raw.csv" 2>/dev/null | median; }
     if [[ -s $RES/raw.csv ]]; then
-        pick() { awk -F, -v m="$1" '$1==m && $2!="TIMEOUT" {print $2}' "$RES/raw.csv" | median; }
-        echo "live Swarm samples in $RES/raw.csv (metric names: $(cut -d, -f1 "$RES/raw.csv" | sort -u | tr '\n' ' '))" >&2
+        SWARM[create]=$(pick create3_until_3_running); SWARM[scale]=$(pick scale_3_to_30_running)
+        SWARM[update1]=$(pick update_p1_all3_new_running); SWARM[update3]=$(pick update_p3_all3_new_running)
+        SWARM[recover]=$(pick recover_kill_restart_delay_0)
+        m=$(grep -m1 'containers=3' "$RES/mem.csv" 2>/dev/null | awk -F'[=,]' '{print $3+$5+$9}')
+        [[ -n $m ]] && SWARM[mem]=$m
         swarm_src="live, this run ($RES)"
     fi
 fi
