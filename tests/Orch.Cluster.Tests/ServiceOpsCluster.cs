@@ -4,8 +4,8 @@ using Orch.Testing.Cluster;
 namespace Orch.Cluster.Tests;
 
 /// <summary>
-/// One 3-node cluster (n1 manager, n2–n3 workers, busybox on each, a 1 s dispatcher heartbeat so
-/// that a dead node is noticed in ~3 s) shared by the tests of <see cref="ServiceOpsTests"/>; each
+/// One 3-node cluster (n1 manager, n2–n3 workers, busybox on each, a 2 s dispatcher heartbeat so
+/// that a dead node is noticed in ~6 s) shared by the tests of <see cref="ServiceOpsTests"/>; each
 /// test makes its own service and removes it, and any node it breaks it brings back. A 4th daemon
 /// (n4) runs outside the swarm, for the test of a node that joins later.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class ServiceOpsCluster : IAsyncLifetime
     {
         Cluster = await TestCluster.UpAsync(4);
         await Services.ImportBusyboxAsync(Cluster);
-        await Swarm.MustAsync(Cluster, 1, "swarm", "update", "--dispatcher-heartbeat", "1s");
+        await Swarm.MustAsync(Cluster, 1, "swarm", "update", "--dispatcher-heartbeat", "2s");
         await LeaveAsync(4);
     }
 

@@ -174,7 +174,7 @@ public sealed class ServiceOpsTests(ServiceOpsCluster fixture) : IClassFixture<S
         var rows = await Services.WaitRunningAsync(C, 1, "kw", 3);
         Assert.Contains(rows, t => t.Node == "n3");
         await fixture.KillNodeWithContainersAsync(3);
-        // 3 heartbeats of 1 s, then scheduling and a start: generous bound, no speed assertion.
+        // 3 heartbeats of 2 s, then scheduling and a start: generous bound, no speed assertion.
         var moved = await Services.WaitPsAsync(C, 1, "kw", r => r.Count(t => t.Running && t.Node != "n3") == 3,
             "3 tasks of kw running on n1/n2 after n3 died", TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(moved.Where(t => t.Running), t => t.Node == "n3");

@@ -58,6 +58,14 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
             {
                 var message = requestStream.Current;
                 liveness.Seen(caller.NodeId);
+                if (store.ReadLocal(s => s.GetNode(caller.NodeId))?.Status?.State == NodeState.Down)
+                {
+                    // Marked Down (missed heartbeats: a cut link that healed, a stalled node) while this
+                    // session survived: it is alive again, so Ready again, exactly as if it had
+                    // re-registered. Without this a node stayed Down for as long as its session lasted.
+                    await MarkReadyAsync(caller.NodeId, register, session.Token);
+                    LogBackUp(caller.NodeId);
+                }
                 switch (message.KindCase)
                 {
                     case AgentMessage.KindOneofCase.TaskStatus:
@@ -246,6 +254,9 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
 
     [LoggerMessage(Level = LogLevel.Information, Message = "session opened by node {NodeId} ({Hostname})")]
     private partial void LogSession(string nodeId, string hostname);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} is heard from again on its session: Ready")]
+    private partial void LogBackUp(string nodeId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "session of node {NodeId} ended")]
     private partial void LogSessionEnded(string nodeId);
