@@ -33,7 +33,8 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END{if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 # running K SERVICE [IMAGE]: tasks desired and currently Running (optionally of IMAGE)
 running() {
-    o "$1" service ps -f desired-state=running "$2" 2>/dev/null | awk -v img="${3:-}" 'NR>1 && /Running/ && (img=="" || index($0, " " img " ")) {n++} END{print n+0}'
+    # DESIRED STATE then CURRENT STATE: both "Running" (the filter alone keeps tasks still starting)
+    o "$1" service ps -f desired-state=running "$2" 2>/dev/null | awk -v img="${3:-}" 'NR>1 && / Running +Running / && (img=="" || index($0, " " img " ")) {n++} END{print n+0}'
 }
 wait_until() { # T0 COND... → seconds since T0
     local t0=$1; shift
@@ -60,6 +61,7 @@ one_node_round() {
         kib=$((kib + $(rss_kib "$m")))
     done
     OURS[mem]+=" $(awk -v k="$kib" 'BEGIN{printf "%.1f", k/1024}')"
+    echo "memory: orchd $(awk -v k="$(rss_kib "$pid")" 'BEGIN{printf "%.1f", k/1024}') MiB, orchd + monitors $(awk -v k="$kib" 'BEGIN{printf "%.1f", k/1024}') MiB" >&2
 
     t0=$(now); o 1 service update -d --image app:v2 web >/dev/null
     OURS[update1]+=" $(wait_until "$t0" '[[ $(running 1 web app:v2) -eq 3 ]]')"
@@ -88,13 +90,13 @@ three_node_round() {
     "$CL" up 3 >/dev/null
     for k in 1 2 3; do ORCH_HOST="unix:///run/orch-cluster/$ORCH_CLUSTER_NAME/n$k/orchd.sock" "$ROOT/deploy/images/busybox.sh" busybox:latest >/dev/null; done
     o 1 service create -d -q --name web --replicas 3 busybox "${IDLE[@]}" >/dev/null
-    wait_until "$(now)" '[[ $(o 1 service ps -f desired-state=running web | grep -c " n3 .*Running") -ge 1 && $(running 1 web) -eq 3 ]]' >/dev/null
+    wait_until "$(now)" '[[ $(o 1 service ps -f desired-state=running web | grep -cE " n3 +Running +Running") -ge 1 && $(running 1 web) -eq 3 ]]' >/dev/null
     local t0 parent
     parent="orch-cluster-$ORCH_CLUSTER_NAME-n3"
     t0=$(now)
     "$CL" kill 3
     for d in $(find /sys/fs/cgroup -type d -name "$parent" 2>/dev/null); do find "$d" -name cgroup.procs -exec cat {} + ; done | sort -u | xargs -r kill -KILL 2>/dev/null || true
-    OURS[reschedule]+=" $(wait_until "$t0" '[[ $(o 1 service ps -f desired-state=running web | awk "NR>1 && /Running/ && !/ n3 /" | wc -l) -eq 3 ]]')"
+    OURS[reschedule]+=" $(wait_until "$t0" '[[ $(o 1 service ps -f desired-state=running web | awk "NR>1 && / Running +Running / && !/ n3 /" | wc -l) -eq 3 ]]')"
     "$CL" down >/dev/null
 }
 

@@ -52,6 +52,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, session);
         // service logs reach the node over this session (it is the only way to a worker).
         using var logSession = logs.Attach(caller.NodeId, (m, ct) => SendLinked(responseStream, writes, m, session.Token, ct));
+        liveness.SessionStarted(caller.NodeId);
         try
         {
             while (await requestStream.MoveNext(session.Token))
@@ -85,6 +86,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         }
         finally
         {
+            liveness.SessionEnded(caller.NodeId);
             await session.CancelAsync();
             await pushes.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             LogSessionEnded(caller.NodeId);
