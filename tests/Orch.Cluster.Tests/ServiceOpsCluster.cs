@@ -64,7 +64,9 @@ public sealed class ServiceOpsCluster : IAsyncLifetime
         await Cluster.KillAsync(k);
         var parent = $"orch-cluster-{Cluster.Name}-n{k}";
         var r = await ProcessRunner.ShAsync(
-            $"for d in $(find /sys/fs/cgroup -type d -name '{parent}' 2>/dev/null); do find \"$d\" -name cgroup.procs -exec cat {{}} + ; done | sort -u | xargs -r kill -KILL",
+            // Repeated until none is left: short-lived children (the tasks' `sleep`) may exit between listing and kill.
+            $"for i in 1 2 3 4 5 6 7 8 9 10; do p=$(for d in $(find /sys/fs/cgroup -type d -name '{parent}' 2>/dev/null); do find \"$d\" -name cgroup.procs -exec cat {{}} + ; done | sort -u); "
+            + "[ -z \"$p\" ] && exit 0; kill -KILL $p 2>/dev/null; sleep 0.2; done; echo \"still alive: $p\"; exit 1",
             TimeSpan.FromSeconds(30));
         Assert.True(r.ExitCode == 0, r.ToString());
     }
