@@ -40,7 +40,20 @@ public sealed partial class AgentSession(
     private readonly System.Threading.Channels.Channel<TaskStatusUpdate> outgoing =
         System.Threading.Channels.Channel.CreateUnbounded<TaskStatusUpdate>(new() { SingleReader = true });
 
+    // Log answers belong to the session their subscription came on: never re-sent on another one.
+    private readonly System.Threading.Channels.Channel<AgentMessage> logsOut =
+        System.Threading.Channels.Channel.CreateUnbounded<AgentMessage>(new() { SingleReader = true });
+
     private string? leaderHint;
+
+    /// <summary>
+    /// Raised when the dispatcher opens or closes a log subscription (orch service logs); the token
+    /// ends with the session, and with it every reader of the subscription.
+    /// </summary>
+    public event Action<LogSubscription, CancellationToken>? LogSubscriptionReceived;
+
+    /// <summary>Queues log lines or a log "done" for the current session (dropped if it ends first).</summary>
+    public void SendLog(AgentMessage message) => logsOut.Writer.TryWrite(message);
 
     /// <summary>Raised when a session opens (the worker then reports every task's status again: the new leader may have missed some).</summary>
     public event Action? Connected;
@@ -134,6 +147,10 @@ public sealed partial class AgentSession(
         var period = Apply(call.ResponseStream.Current.Session, address);
         Current = address;
         LogConnected(address, period.TotalSeconds);
+        while (logsOut.Reader.TryRead(out _))
+        {
+            // Answers to a previous session's subscriptions: that leader has given up on them.
+        }
         var reader = ReadAsync(call.ResponseStream, address, p => period = p, session.Token);
         Connected?.Invoke();
         try
@@ -147,9 +164,10 @@ public sealed partial class AgentSession(
                     using var waiting = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
                     var tick = Task.Delay(wait, time, waiting.Token);
                     var more = outgoing.Reader.WaitToReadAsync(waiting.Token).AsTask();
-                    await Task.WhenAny(reader, tick, more);
+                    var logs = logsOut.Reader.WaitToReadAsync(waiting.Token).AsTask();
+                    await Task.WhenAny(reader, tick, more, logs);
                     await waiting.CancelAsync();
-                    await Task.WhenAll(tick, more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.WhenAll(tick, more, logs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
                 if (reader.IsCompleted)
                 {
@@ -159,6 +177,10 @@ public sealed partial class AgentSession(
                 {
                     await call.RequestStream.WriteAsync(new AgentMessage { TaskStatus = update }, session.Token);
                     outgoing.Reader.TryRead(out _); // only once written: a broken session re-sends it on the next one
+                }
+                while (logsOut.Reader.TryRead(out var log))
+                {
+                    await call.RequestStream.WriteAsync(log, session.Token);
                 }
                 if (time.GetUtcNow() >= nextBeat)
                 {
@@ -188,6 +210,9 @@ public sealed partial class AgentSession(
                     break;
                 case DispatcherMessage.KindOneofCase.Assignments:
                     AssignmentsReceived?.Invoke(message.Assignments);
+                    break;
+                case DispatcherMessage.KindOneofCase.LogSubscription:
+                    LogSubscriptionReceived?.Invoke(message.LogSubscription, ct);
                     break;
                 case DispatcherMessage.KindOneofCase.Endpoints:
                     EndpointsReceived?.Invoke(message.Endpoints);

@@ -9,7 +9,7 @@ namespace Orch.Manager.Control;
 /// The control API (CLI → any manager). Reads go through the read barrier; writes are
 /// proposals, forwarded to the leader by the store. No logic beyond translating errors.
 /// </summary>
-internal sealed partial class ControlApi(IReplicatedStore store, Distribution.ImagePinner pinner) : Orch.Api.V1.Control.ControlBase
+internal sealed partial class ControlApi(IReplicatedStore store, Distribution.ImagePinner pinner, Orch.Manager.Dispatching.LogBroker logs) : Orch.Api.V1.Control.ControlBase
 {
     public override Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context) =>
         Guard(async () =>

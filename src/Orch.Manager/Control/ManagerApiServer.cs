@@ -34,7 +34,7 @@ internal sealed class ManagerApiServer : IAsyncDisposable
     private ManagerApiServer(WebApplication app) => this.app = app;
 
     public static async Task<ManagerApiServer> StartAsync(IPEndPoint listen, RaftStore store, ILoggerFactory loggers, CancellationToken ct,
-        ClusterSecurity? security = null, ImagePinner? pinner = null)
+        ClusterSecurity? security = null, ImagePinner? pinner = null, LogBroker? logs = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -43,6 +43,7 @@ internal sealed class ManagerApiServer : IAsyncDisposable
         builder.Services.AddSingleton<IReplicatedStore>(store);
         builder.Services.AddSingleton(pinner ?? new ImagePinner(NoLocalImages.Instance, "", loggers.CreateLogger<ImagePinner>()));
         builder.Services.AddSingleton(security?.Images ?? NoLocalImages.Instance);
+        builder.Services.AddSingleton(logs ?? new LogBroker(store.Leaders.Channel, loggers.CreateLogger<LogBroker>()));
         builder.Services.AddGrpc(o =>
         {
             if (security is not null)

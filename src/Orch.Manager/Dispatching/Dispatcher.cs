@@ -13,7 +13,7 @@ namespace Orch.Manager.Dispatching;
 /// the node Ready, heartbeats feed <see cref="NodeLiveness"/>, and the session tells the agent the
 /// heartbeat period and the managers to fall back to. Followers refuse sessions and name the leader.
 /// </summary>
-internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
+internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, LogBroker logs, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
 {
     public override async System.Threading.Tasks.Task Session(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<DispatcherMessage> responseStream, ServerCallContext context)
     {
@@ -52,15 +52,34 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         var lastEndpoints = Endpoints();
         await Send(responseStream, writes, new DispatcherMessage { Endpoints = lastEndpoints }, session.Token);
         var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, lastEndpoints, session);
+        // service logs reach the node over this session (it is the only way to a worker).
+        using var logSession = logs.Attach(caller.NodeId, (m, ct) => SendLinked(responseStream, writes, m, session.Token, ct));
+        liveness.SessionStarted(caller.NodeId);
         try
         {
             while (await requestStream.MoveNext(session.Token))
             {
                 var message = requestStream.Current;
                 liveness.Seen(caller.NodeId);
-                if (message.KindCase == AgentMessage.KindOneofCase.TaskStatus)
+                if (store.ReadLocal(s => s.GetNode(caller.NodeId))?.Status?.State == NodeState.Down)
                 {
-                    await OnTaskStatusAsync(caller.NodeId, message.TaskStatus, session.Token);
+                    // Marked Down (missed heartbeats: a cut link that healed, a stalled node) while this
+                    // session survived: it is alive again, so Ready again, exactly as if it had
+                    // re-registered. Without this a node stayed Down for as long as its session lasted.
+                    await MarkReadyAsync(caller.NodeId, register, session.Token);
+                    LogBackUp(caller.NodeId);
+                }
+                switch (message.KindCase)
+                {
+                    case AgentMessage.KindOneofCase.TaskStatus:
+                        await OnTaskStatusAsync(caller.NodeId, message.TaskStatus, session.Token);
+                        break;
+                    case AgentMessage.KindOneofCase.LogLines:
+                        logs.OnLines(caller.NodeId, message.LogLines);
+                        break;
+                    case AgentMessage.KindOneofCase.LogDone:
+                        logs.OnDone(caller.NodeId, message.LogDone);
+                        break;
                 }
             }
         }
@@ -69,6 +88,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         }
         finally
         {
+            liveness.SessionEnded(caller.NodeId);
             await session.CancelAsync();
             await pushes.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             LogSessionEnded(caller.NodeId);
@@ -227,6 +247,13 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         }
     }
 
+    private static async System.Threading.Tasks.Task SendLinked(IServerStreamWriter<DispatcherMessage> stream, SemaphoreSlim writes,
+        DispatcherMessage message, CancellationToken session, CancellationToken caller)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(session, caller);
+        await Send(stream, writes, message, both.Token);
+    }
+
     private static async System.Threading.Tasks.Task Send(IServerStreamWriter<DispatcherMessage> stream, SemaphoreSlim writes, DispatcherMessage message, CancellationToken ct)
     {
         await writes.WaitAsync(ct);
@@ -242,6 +269,9 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
 
     [LoggerMessage(Level = LogLevel.Information, Message = "session opened by node {NodeId} ({Hostname})")]
     private partial void LogSession(string nodeId, string hostname);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {NodeId} is heard from again on its session: Ready")]
+    private partial void LogBackUp(string nodeId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "session of node {NodeId} ended")]
     private partial void LogSessionEnded(string nodeId);

@@ -16,9 +16,34 @@ internal sealed partial class NodeLiveness(IReplicatedStore store, TimeProvider 
     /// <summary>Missed periods before a node is Down (Swarm's rule).</summary>
     public const int MissedPeriods = 3;
 
+    /// <summary>
+    /// How long a node whose last session ended (the connection closed: its orchd died, the machine
+    /// rebooted) may take to open a new one before it is Down. Swarm waits the 3 periods (15 s by
+    /// default) either way; a closed connection is a much stronger sign than silence, so we wait less.
+    /// </summary>
+    public static readonly TimeSpan ReconnectGrace = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> disconnectedAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> sessions = new(StringComparer.Ordinal);
 
     public void Seen(string nodeId) => lastSeen[nodeId] = time.GetUtcNow();
+
+    /// <summary>A session of the node opened (pair with <see cref="SessionEnded"/>).</summary>
+    public void SessionStarted(string nodeId)
+    {
+        sessions.AddOrUpdate(nodeId, 1, (_, n) => n + 1);
+        disconnectedAt.TryRemove(nodeId, out _);
+    }
+
+    /// <summary>A session of the node ended; with no other session left, the reconnect grace starts.</summary>
+    public void SessionEnded(string nodeId)
+    {
+        if (sessions.AddOrUpdate(nodeId, 0, (_, n) => Math.Max(0, n - 1)) == 0)
+        {
+            disconnectedAt[nodeId] = time.GetUtcNow();
+        }
+    }
 
     public TimeSpan Period => store.ReadLocal(s => s.GetCluster())?.Spec?.DispatcherHeartbeatPeriod?.ToTimeSpan() is { } p && p > TimeSpan.Zero
         ? p
@@ -29,13 +54,17 @@ internal sealed partial class NodeLiveness(IReplicatedStore store, TimeProvider 
     {
         var since = time.GetUtcNow();
         lastSeen.Clear();
+        disconnectedAt.Clear();
         try
         {
             while (!leading.IsCancellationRequested)
             {
                 var period = Period;
-                await System.Threading.Tasks.Task.Delay(period / 2, time, leading);
-                var deadline = time.GetUtcNow() - period * MissedPeriods;
+                // Checked often (cheap: a local read) so that detection does not add up to half a period.
+                await System.Threading.Tasks.Task.Delay(TimeSpan.FromTicks(Math.Min((period / 2).Ticks, TimeSpan.FromMilliseconds(500).Ticks)), time, leading);
+                var now = time.GetUtcNow();
+                var deadline = now - period * MissedPeriods;
+                var grace = period < ReconnectGrace ? period : ReconnectGrace;
                 foreach (var node in store.ReadLocal(s => s.ListNodes()))
                 {
                     if (node.Status?.State is NodeState.Down)
@@ -43,7 +72,9 @@ internal sealed partial class NodeLiveness(IReplicatedStore store, TimeProvider 
                         continue;
                     }
                     var seen = lastSeen.TryGetValue(node.Id, out var t) ? t : since;
-                    if (seen < deadline)
+                    var gone = disconnectedAt.TryGetValue(node.Id, out var closed) && closed < now - grace
+                        && sessions.GetValueOrDefault(node.Id) == 0;
+                    if (seen < deadline || gone)
                     {
                         await MarkDownAsync(node, seen, leading);
                     }

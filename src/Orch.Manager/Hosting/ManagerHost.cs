@@ -29,7 +29,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
     private readonly ILoggerFactory loggers;
 
     private ManagerHost(ManagerHostOptions options, RaftStore store, ManagerApiServer server, CertificateAuthority authority,
-        NodeLiveness liveness, Distribution.ImagePinner pinner, ILoggerFactory loggers)
+        NodeLiveness liveness, Distribution.ImagePinner pinner, LogBroker logs, ILoggerFactory loggers)
     {
         Options = options;
         this.store = store;
@@ -38,7 +38,7 @@ public sealed partial class ManagerHost : IAsyncDisposable
         this.liveness = liveness;
         logger = loggers.CreateLogger<ManagerHost>();
         this.loggers = loggers;
-        Control = new ControlApi(store, pinner);
+        Control = new ControlApi(store, pinner, logs);
         store.Failed += reason => Failed?.Invoke(reason);
         leaderLoops = RunLeaderLoopsAsync(stopping.Token);
         // Every manager (not only the leader) keeps a copy of the images pinned from a manager's store.
@@ -87,11 +87,13 @@ public sealed partial class ManagerHost : IAsyncDisposable
         var liveness = new NodeLiveness(store, options.Time, loggers.CreateLogger<NodeLiveness>());
         var images = options.Images ?? Distribution.NoLocalImages.Instance;
         var pinner = new Distribution.ImagePinner(images, certs.Identity.NodeId, loggers.CreateLogger<Distribution.ImagePinner>());
+        // One broker per manager: the dispatcher's sessions and both control API instances (cluster port, local socket) share it.
+        var logs = new LogBroker(store.Leaders.Channel, loggers.CreateLogger<LogBroker>());
         try
         {
             var server = await ManagerApiServer.StartAsync(options.Listen, store, loggers, ct,
-                new ClusterSecurity(certs, options.Time, liveness, authority) { Images = images }, pinner);
-            return new ManagerHost(options, store, server, authority, liveness, pinner, loggers);
+                new ClusterSecurity(certs, options.Time, liveness, authority) { Images = images }, pinner, logs);
+            return new ManagerHost(options, store, server, authority, liveness, pinner, logs, loggers);
         }
         catch
         {

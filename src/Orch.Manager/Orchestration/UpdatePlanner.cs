@@ -112,7 +112,11 @@ internal static class UpdatePlanner
                 var done = s.Clone();
                 done.UpdateStatus.State = rollback ? UpdateState.RollbackCompleted : UpdateState.Completed;
                 done.UpdateStatus.CompletedAt = Timestamp.FromDateTimeOffset(now);
-                done.UpdateStatus.Message = rollback ? "rollback completed" : "update completed";
+                // An automatic rollback keeps its reason ("rollback completed: update rolled back due to …"),
+                // so `service inspect` still says why once it is over (Swarm drops it; we keep it).
+                done.UpdateStatus.Message = !rollback ? "update completed"
+                    : s.UpdateStatus.Message.StartsWith("update rolled back due to", StringComparison.Ordinal)
+                        ? "rollback completed: " + s.UpdateStatus.Message : "rollback completed";
                 return d.Update(done);
             }
             d.WakeNoLaterThan(lastReady + monitor);

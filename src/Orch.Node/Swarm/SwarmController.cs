@@ -115,6 +115,8 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
             worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
+            var logs = Orch.Agent.Worker.TaskLogPublisher.ForEngine(e.Runtime, session.SendLog, loggers);
+            session.LogSubscriptionReceived += logs.Handle;
         }
         if (balancer is { } lb)
         {

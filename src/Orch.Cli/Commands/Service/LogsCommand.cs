@@ -6,8 +6,9 @@ using Orch.Cli.Cli;
 namespace Orch.Cli.Commands.Service;
 
 /// <summary>
-/// orch service logs [-f] [--tail N] [-t] SERVICE|TASK: "web.1.&lt;task&gt;@&lt;node&gt;    | line" as docker/cli
-/// prints it, stderr lines to stderr, node warnings to stderr. Uses the Control.ServiceLogs stream.
+/// orch service logs [-f] [--tail N] [-t] [--no-trunc] [--raw] [--no-task-ids] SERVICE|TASK:
+/// "web.1.&lt;task&gt;@&lt;node&gt;    | line" as docker/cli prints it, stderr lines to stderr, node
+/// warnings to stderr (the rest of the logs still follow). Uses the Control.ServiceLogs stream.
 /// </summary>
 internal sealed class LogsCommand : ICommand
 {
@@ -21,6 +22,9 @@ internal sealed class LogsCommand : ICommand
         var follow = set.Bool("f", "follow", "Follow log output");
         var tail = set.String("n", "tail", "Number of lines to show from the end of the logs (default \"all\")");
         var timestamps = set.Bool("t", "timestamps", "Show timestamps");
+        var noTrunc = set.Bool(null, "no-trunc", "Do not truncate output");
+        var raw = set.Bool(null, "raw", "Do not neatly format logs");
+        var noTaskIds = set.Bool(null, "no-task-ids", "Do not include task IDs in output");
         set.Parse(args, exactly: 1);
         var request = new ServiceLogsRequest { Id = set.Positionals[0], Follow = follow.On(), TailAll = true };
         if (tail.Value() is { } n && n != "all")
@@ -45,18 +49,22 @@ internal sealed class LogsCommand : ICommand
         }
         try
         {
-            await StreamAsync(ctx, control, request, name, hostnames, timestamps.On(), ct);
+            var format = new LineFormat(name, hostnames, timestamps.On(), noTrunc.On(), raw.On(), noTaskIds.On());
+            await StreamAsync(ctx, control, request, format, ct);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
-            // No manager serves the cluster log path yet; say so instead of gRPC's empty detail.
-            throw new CliException("Error response from daemon: service logs are not supported by this manager yet (Control.ServiceLogs is unimplemented)", 1);
+            throw new CliException("Error response from daemon: " + e.Status.Detail, 1);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl-C ends `-f`, as docker's.
         }
         return 0;
     }
 
-    private static async Task StreamAsync(CliContext ctx, Control.ControlClient control, ServiceLogsRequest request, string name,
-        Dictionary<string, string> hostnames, bool timestamps, CancellationToken ct)
+    private static async Task StreamAsync(CliContext ctx, Control.ControlClient control, ServiceLogsRequest request, LineFormat format,
+        CancellationToken ct)
     {
         using var call = control.ServiceLogs(request, cancellationToken: ct);
         await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
@@ -66,10 +74,23 @@ internal sealed class LogsCommand : ICommand
                 ctx.Err.WriteLine("warning: " + line.Warning);
                 continue;
             }
-            var ts = timestamps && line.Timestamp is { } t
+            (line.Stream == LogStream.Stderr ? ctx.Err : ctx.Out).WriteLine(format.Format(line));
+        }
+    }
+
+    private sealed record LineFormat(string Name, Dictionary<string, string> Hostnames, bool Timestamps, bool NoTrunc, bool Raw, bool NoTaskIds)
+    {
+        public string Format(ServiceLogLine line)
+        {
+            var ts = Timestamps && line.Timestamp is { } t
                 ? t.ToDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture) + " " : "";
-            var prefix = $"{name}.{(line.Slot > 0 ? line.Slot.ToString(CultureInfo.InvariantCulture) : line.NodeId)}.{ServiceTables.Short(line.TaskId)}@{hostnames.GetValueOrDefault(line.NodeId, line.NodeId)}";
-            (line.Stream == LogStream.Stderr ? ctx.Err : ctx.Out).WriteLine($"{ts}{prefix}    | {line.Line}");
+            if (Raw)
+            {
+                return ts + line.Line;
+            }
+            var slot = line.Slot > 0 ? line.Slot.ToString(CultureInfo.InvariantCulture) : line.NodeId;
+            var task = NoTaskIds ? "" : "." + (NoTrunc ? line.TaskId : ServiceTables.Short(line.TaskId));
+            return $"{ts}{Name}.{slot}{task}@{Hostnames.GetValueOrDefault(line.NodeId, line.NodeId)}    | {line.Line}";
         }
     }
 }
