@@ -29,11 +29,14 @@ internal sealed class ChaosRun(TestCluster cluster, ChaosSettings settings, Acti
     {
         Directory.CreateDirectory(settings.OutDir);
         var faultLog = new List<string>();
+        var runLog = Path.Combine(settings.OutDir, "run.log");
+        File.Delete(runLog);
         void Log(string line)
         {
             lock (faultLog)
             {
                 faultLog.Add(line);
+                File.AppendAllText(runLog, line + "\n"); // to follow a run while it goes (xunit shows output at the end)
             }
             log(line);
         }

@@ -247,6 +247,15 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void Check_NodeNotReadyAfterRepair_NotConverged()
+    {
+        var final = Final(View(1, [Node("n1"), Node("n4") with { Ready = false }]));
+        var v = Assert.Single(HistoryChecker.Check([], final));
+        Assert.Equal(Rule.NotConverged, v.Rule);
+        Assert.Contains("n4", v.Subject);
+    }
+
+    [Fact]
     public void Check_ContainerOnMachineOutsideCluster_TaskOffCluster()
     {
         var h = new[] { Svc(OpKind.CreateService, "s1", "c1", 0, 1, Outcome.Acknowledged, replicas: 1) };

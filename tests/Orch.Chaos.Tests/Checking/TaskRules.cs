@@ -1,7 +1,7 @@
 namespace Orch.Chaos.Tests.Checking;
 
 /// <summary>
-/// Tasks and the containers really running, once the cluster has settled: each service runs exactly its
+/// Nodes, tasks and the containers really running, once the cluster has settled: every node is Ready again, each service runs exactly its
 /// replica count (by the managers' task records and by what the engines run), nothing runs for a removed
 /// service or for a task that is no longer desired, and no task is placed on a node the cluster does not have.
 /// </summary>
@@ -15,6 +15,11 @@ internal static class TaskRules
         var desired = view.Tasks.Where(t => t.DesiredRunning).ToList();
         var via = $"(via n{view.Manager})";
 
+        // Every fault was repaired before the state was read: each node must be back.
+        foreach (var n in view.Nodes.Where(n => !n.Ready))
+        {
+            yield return new Violation(Rule.NotConverged, $"node {n.Hostname} {via}", "not Ready after every fault was repaired");
+        }
         foreach (var t in desired.Where(t => t.NodeId.Length > 0 && !nodes.ContainsKey(t.NodeId)))
         {
             yield return new Violation(Rule.TaskOffCluster, $"task {t.Id} {via}", $"desired running on node {t.NodeId}, which is not in the cluster");

@@ -17,7 +17,7 @@ public enum Rule
     WrongReplicas,
     /// <summary>More tasks or containers of a service run than its replica count, or containers of a removed service run.</summary>
     OverReplicated,
-    /// <summary>Fewer tasks or containers run than the replica count (not converged).</summary>
+    /// <summary>Fewer tasks or containers run than the replica count, or a node is not Ready again (not converged).</summary>
     NotConverged,
     /// <summary>A task is placed on a node id the cluster does not know, or a container runs on a machine outside it.</summary>
     TaskOffCluster,

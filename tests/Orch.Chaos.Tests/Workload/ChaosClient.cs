@@ -42,13 +42,14 @@ internal sealed class ChaosClient(int client, Random random, WorkloadModel model
     {
         var roll = random.Next(100);
         var service = model.AnyService(random);
+        // Removes are rare and keep at least two services, so that most runs end with services to converge.
         return roll switch
         {
             < 40 => SetLabelAsync(),
-            < 55 when model.LiveServices < WorkloadModel.MaxServices => CreateAsync(),
-            < 70 when service is not null => UpdateAsync(service, scale: false),
-            < 85 when service is not null => UpdateAsync(service, scale: true),
-            < 100 when service is not null && model.LiveServices > 1 => RemoveAsync(service),
+            < 58 when model.LiveServices < WorkloadModel.MaxServices => CreateAsync(),
+            < 75 when service is not null => UpdateAsync(service, scale: false),
+            < 92 when service is not null => UpdateAsync(service, scale: true),
+            < 100 when service is not null && model.LiveServices > 2 => RemoveAsync(service),
             _ => SetLabelAsync(),
         };
     }
@@ -116,7 +117,7 @@ internal sealed class ChaosClient(int client, Random random, WorkloadModel model
             spec.Labels[RegisterLabel] = value;
             written();
             await control.UpdateServiceAsync(new UpdateServiceRequest { Id = s.Id, Version = s.Meta.Version, Spec = spec }, deadline: deadline);
-        });
+        }, onNotFound: () => model.Gone(name));
     }
 
     private Task RemoveAsync(string name) =>
@@ -124,7 +125,7 @@ internal sealed class ChaosClient(int client, Random random, WorkloadModel model
         {
             written();
             await control.RemoveServiceAsync(new RemoveServiceRequest { Id = name }, deadline: deadline);
-        }, onDone: outcome => model.Removed(name, outcome));
+        }, onDone: outcome => model.Removed(name, outcome), onNotFound: () => model.Gone(name));
 
     private delegate Task Call(Orch.Api.V1.Control.ControlClient control, string value, Action written, DateTime deadline);
 
@@ -133,7 +134,8 @@ internal sealed class ChaosClient(int client, Random random, WorkloadModel model
     /// (<paramref name="call"/> invokes <c>written</c> just before sending it) is a definite failure whatever
     /// its kind: nothing was proposed.
     /// </summary>
-    private async Task RecordAsync(OpKind kind, string target, string key, int? replicas, Call call, Action<Outcome>? onDone = null)
+    private async Task RecordAsync(OpKind kind, string target, string key, int? replicas, Call call, Action<Outcome>? onDone = null,
+        Action? onNotFound = null)
     {
         var manager = model.Managers[random.Next(model.Managers.Count)];
         var id = history.NextId();
@@ -151,6 +153,10 @@ internal sealed class ChaosClient(int client, Random random, WorkloadModel model
         {
             outcome = sent ? CallOutcome.Of(e) : Outcome.Failed;
             detail = CallOutcome.Describe(e);
+            if (e is RpcException { StatusCode: StatusCode.NotFound })
+            {
+                onNotFound?.Invoke();
+            }
         }
         history.Add(new OpRecord(id, client, kind, target, key, value, replicas, manager, start, history.Now, outcome, detail));
         onDone?.Invoke(outcome);

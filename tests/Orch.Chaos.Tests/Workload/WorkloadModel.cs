@@ -53,6 +53,15 @@ internal sealed class WorkloadModel(IReadOnlyList<int> managers, IReadOnlyDictio
         }
     }
 
+    /// <summary>A call found no such service (e.g. its create's outcome was unknown and it never applied): stop using it.</summary>
+    public void Gone(string name)
+    {
+        lock (gate)
+        {
+            services.Remove(name);
+        }
+    }
+
     public void Removed(string name, Outcome outcome)
     {
         if (outcome != Outcome.Acknowledged)
