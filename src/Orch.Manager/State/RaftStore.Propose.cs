@@ -123,9 +123,8 @@ internal sealed partial class RaftStore
 
     private async Task<CommandResult> ReplicateHereAsync(Command command, CancellationToken ct)
     {
-        if (machine.State.FindResult(command.RequestId) is { } done)
+        if (machine.State.FindResult(command) is { } done)
         {
-            done.Duplicate = true;
             return done;
         }
         var stamped = command.Clone();
@@ -138,7 +137,7 @@ internal sealed partial class RaftStore
         {
             return waiting.Task.Result;
         }
-        return machine.State.FindResult(command.RequestId)
+        return machine.State.FindResult(command)
             ?? throw new StoreUnavailableException($"request {command.RequestId} was committed but its result is unknown; retry it");
     }
 
