@@ -19,7 +19,23 @@ public sealed class ChaosTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.UpAsync(5, managers: 3);
         await ImportBusyboxAsync(cluster);
 
-        var result = await new ChaosRun(cluster, settings, output.WriteLine).RunAsync();
+        ChaosRun.Result result;
+        try
+        {
+            result = await new ChaosRun(cluster, settings, output.WriteLine).RunAsync();
+        }
+        finally
+        {
+            // cluster.sh down removes the state directories: keep every node's log next to the history.
+            Directory.CreateDirectory(settings.OutDir);
+            for (var k = 1; k <= cluster.Size; k++)
+            {
+                if (File.Exists(cluster.LogFile(k)))
+                {
+                    File.Copy(cluster.LogFile(k), Path.Combine(settings.OutDir, $"n{k}.log"), overwrite: true);
+                }
+            }
+        }
 
         output.WriteLine(result.Summary);
         Assert.True(result.History.Count > 0, "the workload made no call");
