@@ -4,6 +4,7 @@ namespace Orch.Chaos.Tests.Checking;
 /// Judges a chaos run from the recorded history of client calls and the state read after healing, and nothing
 /// else (pure: no cluster, no clock). Rules, each applied to every manager's view:
 /// <list type="bullet">
+/// <item>No call was answered with an unhandled server exception (<see cref="Rule.ServerError"/>).</item>
 /// <item>The managers agree on node labels and on services (name, replicas, register).</item>
 /// <item>Node label keys and service registers are registers (<see cref="RegisterRule"/>): the final value was
 /// written by a call that did not fail, and no acknowledged write is lost.</item>
@@ -16,6 +17,9 @@ namespace Orch.Chaos.Tests.Checking;
 /// </summary>
 public static class HistoryChecker
 {
+    /// <summary>What ASP.NET Core's gRPC server answers (status UNKNOWN) when a handler throws an exception it did not map.</summary>
+    public const string UnhandledMarker = "Exception was thrown by handler";
+
     public static IReadOnlyList<Violation> Check(IReadOnlyList<OpRecord> history, FinalState final)
     {
         var violations = new List<Violation>();
@@ -24,6 +28,8 @@ public static class HistoryChecker
             violations.Add(new Violation(Rule.ManagersDisagree, "cluster", "no manager answered"));
             return violations;
         }
+        violations.AddRange(history.Where(o => o.Detail.Contains(UnhandledMarker, StringComparison.Ordinal))
+            .Select(o => new Violation(Rule.ServerError, $"call #{o.Id}", o.ToString())));
         violations.AddRange(Agreement(final.Managers));
         foreach (var view in final.Managers)
         {

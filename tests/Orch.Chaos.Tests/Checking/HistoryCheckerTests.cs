@@ -102,6 +102,13 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void Check_CallAnsweredWithUnhandledException_ServerError()
+    {
+        var h = new[] { Label("a", 0, 1, Outcome.Unknown) with { Detail = "Unknown: Exception was thrown by handler." } };
+        Assert.Equal(Rule.ServerError, Assert.Single(HistoryChecker.Check(h, LabelFinal("a"))).Rule);
+    }
+
+    [Fact]
     public void Check_MalformedHistory_Throws()
     {
         var h = new[] { Label("a", 0, 1, Outcome.Acknowledged), Label("a", 2, 3, Outcome.Acknowledged) };

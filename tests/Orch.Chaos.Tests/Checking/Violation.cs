@@ -21,6 +21,11 @@ public enum Rule
     NotConverged,
     /// <summary>A task is placed on a node id the cluster does not know, or a container runs on a machine outside it.</summary>
     TaskOffCluster,
+    /// <summary>
+    /// A call failed with an exception the daemon did not translate (gRPC's "Exception was thrown by handler"):
+    /// control.proto promises a defined status for every failure, and such an answer hides whether the write applied.
+    /// </summary>
+    ServerError,
 }
 
 public sealed record Violation(Rule Rule, string Subject, string Detail)
