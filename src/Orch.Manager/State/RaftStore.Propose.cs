@@ -166,6 +166,12 @@ internal sealed partial class RaftStore
         {
             throw new StoreUnavailableException(NoQuorum(last == "no leader" ? "no leader was elected" : failure));
         }
+        catch (ObjectDisposedException) when (stopping.IsCancellationRequested)
+        {
+            // A call in flight while orchd shuts down meets the disposed log (found by the chaos test: it came back as
+            // "Exception was thrown by handler"). UNAVAILABLE says what it is: retry, on another manager.
+            throw new StoreUnavailableException($"{failure}: this manager is shutting down; retry on another manager");
+        }
     }
 
     private string NoQuorum(string what)
