@@ -243,6 +243,24 @@ up() {
     say "$n nodes up ($m manager$( ((m == 1)) || echo s)); try: $0 orch 1 node ls"
 }
 
+# Node K's cgroup parent in every hierarchy: at the top of a hierarchy, or below orchd's own group (on hybrid
+# machines the engine nests container groups under its own memory cgroup, as runc does), hence the search.
+cgparent_dirs() {
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "$(cgparent "$1")" 2>/dev/null || true
+}
+
+# kill -9 of every process in node K's cgroup parent, then waits (up to 10 s) until the groups are empty.
+kill_cgroup_procs() {
+    local k=$1 i pids pid cg
+    for ((i = 0; i < 100; i++)); do
+        pids=$(for cg in $(cgparent_dirs "$k"); do find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u)
+        [[ -n $pids ]] || return 0
+        for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+        sleep 0.1
+    done
+    say "node $k: processes left in its cgroups after kill -9: $pids"
+}
+
 # Removes everything this cluster made; works after a partial 'up' and when called twice.
 down() {
     need_root
@@ -261,11 +279,13 @@ down() {
         n=$(ns "$k")
         # Processes left in the netns (containers of a node that was killed -9) were started by our orchd.
         for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+        # Bridge-mode containers have a netns of their own, so the loop above misses them; every process in the
+        # node's cgroup parent is one of its containers (the parent is named after this cluster and node).
+        kill_cgroup_procs "$k"
         ip link del "$(veth "$k")" 2>/dev/null || true
         ip netns del "$n" 2>/dev/null || true
         # Cgroups of a node killed -9 and never restarted (orchd removes its own on a clean exit).
-        for cg in /sys/fs/cgroup/*/"$(cgparent "$k")" /sys/fs/cgroup/"$(cgparent "$k")"; do
-            [[ -d $cg ]] || continue
+        for cg in $(cgparent_dirs "$k"); do
             find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
         done
     done

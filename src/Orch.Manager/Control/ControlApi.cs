@@ -17,7 +17,7 @@ internal sealed partial class ControlApi(IReplicatedStore store, Distribution.Im
             var nodes = await store.ReadAsync(s => s.ListNodes(), context.CancellationToken);
             var response = new ListNodesResponse { LeaderRaftAddr = store.Leader?.RaftAddress ?? "" };
             response.Nodes.AddRange(nodes);
-            response.ReachableRaftAddrs.AddRange(store.ReachableMembers);
+            response.ReachableRaftAddrs.AddRange(await store.ReachableMembersAsync(context.CancellationToken));
             return response;
         });
 

@@ -38,13 +38,17 @@ internal sealed class RaftProxyService(RaftStore store) : RaftProxy.RaftProxyBas
         }
     }
 
-    public override Task<RaftStatus> Status(RaftStatusRequest request, ServerCallContext context) =>
-        System.Threading.Tasks.Task.FromResult(new RaftStatus
+    public override Task<RaftStatus> Status(RaftStatusRequest request, ServerCallContext context)
+    {
+        var status = new RaftStatus
         {
             RaftAddr = store.Options.PublicEndPoint.ToString(),
             AppliedIndex = store.AppliedIndex,
             CommitIndex = store.CommitIndex,
             Term = store.Term,
             Leader = store.IsLeader,
-        });
+        };
+        status.ReachableRaftAddrs.AddRange(store.ReachableMembers);
+        return System.Threading.Tasks.Task.FromResult(status);
+    }
 }

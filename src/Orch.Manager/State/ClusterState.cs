@@ -67,12 +67,17 @@ internal sealed partial class ClusterState
         }
     }
 
-    /// <summary>The remembered outcome of a request id, if it was applied recently.</summary>
-    public CommandResult? FindResult(string requestId)
+    /// <summary>
+    /// The remembered outcome of the command's request id if it was applied recently, as a duplicate apply
+    /// answers: with the objects it created or updated as stored now. The request log keeps no objects (snapshot
+    /// size), and callers such as the control API return <c>Objects[0]</c> of a successful result, so a retried
+    /// write that had already been applied must come back with them, not as an empty success.
+    /// </summary>
+    public CommandResult? FindResult(Command command)
     {
         lock (gate)
         {
-            return requests.TryGet(requestId, out var r) ? r.Clone() : null;
+            return requests.TryGet(command.RequestId, out var r) ? Duplicate(r, command) : null;
         }
     }
 

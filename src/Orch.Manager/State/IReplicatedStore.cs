@@ -27,6 +27,12 @@ internal interface IReplicatedStore
     /// <summary>Raft addresses of the managers this one can reach now, itself included (MANAGER STATUS Reachable).</summary>
     IReadOnlyList<string> ReachableMembers => Leader is { } l ? [l.RaftAddress] : [];
 
+    /// <summary>
+    /// <see cref="ReachableMembers"/> as the cluster sees it: on a follower, which tracks no peer but the
+    /// leader, the leader's view (plus this member); the local view when the leader cannot be asked.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReachableMembersAsync(CancellationToken ct) => System.Threading.Tasks.Task.FromResult(ReachableMembers);
+
     /// <summary>Replicates a command (forwarding it to the leader if needed) and returns its outcome.</summary>
     /// <exception cref="StoreUnavailableException">No leader or no quorum within the timeout.</exception>
     Task<CommandResult> ProposeAsync(Command command, CancellationToken ct);

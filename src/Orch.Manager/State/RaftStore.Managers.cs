@@ -9,6 +9,35 @@ namespace Orch.Manager.State;
 internal sealed partial class RaftStore
 {
     /// <summary>
+    /// The managers reachable now as the cluster sees them. A DotNext follower tracks no peer but the leader, so
+    /// on a follower every other follower would look Unreachable: it asks the leader (RaftProxy.Status) for its
+    /// view and adds itself. Falls back to the local view when the leader cannot be asked within a second.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReachableMembersAsync(CancellationToken ct)
+    {
+        var local = ReachableMembers;
+        if (IsLeader || raft.Leader is not { IsRemote: true } leader)
+        {
+            return local;
+        }
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(1));
+            if (!(await leader.GetMetadataAsync(false, deadline.Token)).TryGetValue("api", out var api))
+            {
+                return local;
+            }
+            var status = await leaders.StatusAsync(api, TimeSpan.FromSeconds(1), deadline.Token);
+            return [.. status.ReachableRaftAddrs.Union(local, StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is RpcException or MemberUnavailableException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return local;
+        }
+    }
+
+    /// <summary>
     /// Adds a manager that is already running its Raft member in standby: the leader adds it to
     /// the membership (it catches up first) and records its addresses on its node object. A
     /// follower forwards the request to the leader. Safe to repeat.

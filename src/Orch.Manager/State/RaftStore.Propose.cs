@@ -123,9 +123,8 @@ internal sealed partial class RaftStore
 
     private async Task<CommandResult> ReplicateHereAsync(Command command, CancellationToken ct)
     {
-        if (machine.State.FindResult(command.RequestId) is { } done)
+        if (machine.State.FindResult(command) is { } done)
         {
-            done.Duplicate = true;
             return done;
         }
         var stamped = command.Clone();
@@ -138,7 +137,7 @@ internal sealed partial class RaftStore
         {
             return waiting.Task.Result;
         }
-        return machine.State.FindResult(command.RequestId)
+        return machine.State.FindResult(command)
             ?? throw new StoreUnavailableException($"request {command.RequestId} was committed but its result is unknown; retry it");
     }
 
@@ -166,6 +165,12 @@ internal sealed partial class RaftStore
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new StoreUnavailableException(NoQuorum(last == "no leader" ? "no leader was elected" : failure));
+        }
+        catch (ObjectDisposedException) when (stopping.IsCancellationRequested)
+        {
+            // A call in flight while orchd shuts down meets the disposed log (found by the chaos test: it came back as
+            // "Exception was thrown by handler"). UNAVAILABLE says what it is: retry, on another manager.
+            throw new StoreUnavailableException($"{failure}: this manager is shutting down; retry on another manager");
         }
     }
 

@@ -82,6 +82,9 @@ public sealed class RaftStoreTests(ITestOutputHelper output)
         Assert.True(again.Duplicate);
         Assert.Equal(first.Index, again.Index);
         Assert.Equal(first.Index, leader.Live.ReadLocal(s => s.GetNode("dedupe"))!.Meta.Version);
+        // With the object, as the first answer had it: the control API answers a write with Objects[0]
+        // (found by the chaos test: a retried `node update` that had been applied failed with "Exception was thrown by handler").
+        Assert.Equal("dedupe", Assert.Single(again.Objects).Node.Id);
     }
 
     [Fact]

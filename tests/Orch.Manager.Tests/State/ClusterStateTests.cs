@@ -80,6 +80,22 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
+    public void FindResult_AppliedRequest_DuplicateWithObjectsAsStoredNow()
+    {
+        var state = new ClusterState();
+        var create = Create(Node("n1"), requestId: "req-1");
+        state.Apply(create, 1);
+
+        var found = state.FindResult(create);
+
+        Assert.NotNull(found);
+        Assert.True(found.Duplicate);
+        Assert.Equal(1ul, found.Index);
+        Assert.Equal("n1", Assert.Single(found.Objects).Node.Id);
+        Assert.Null(state.FindResult(Create(Node("n2"), requestId: "req-2")));
+    }
+
+    [Fact]
     public void Apply_RemoveWithWrongExpectedVersion_Conflict()
     {
         var state = new ClusterState();

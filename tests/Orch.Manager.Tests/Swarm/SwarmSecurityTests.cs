@@ -44,6 +44,24 @@ public sealed class SwarmSecurityTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task ThreeManagers_NodeLsThroughFollower_EveryManagerReachable()
+    {
+        await swarm.JoinAsync("m2", swarm.Init!.ManagerToken);
+        var (_, _, third) = await swarm.JoinAsync("m3", swarm.Init!.ManagerToken);
+
+        // m3 joined last, so it is a follower; a DotNext follower tracks no peer but the leader, and without asking
+        // the leader it would call m2 Unreachable.
+        ListNodesResponse? last = null;
+        await Raft.Eventually.TrueAsync(() =>
+        {
+            last = ManagerControl(third!).ListNodes(new ListNodesRequest());
+            return last.ReachableRaftAddrs.Count == 3;
+        }, TimeSpan.FromSeconds(30), "node ls through the follower m3 shows 3 managers reachable", () => last?.ToString() ?? "no answer");
+        Assert.NotEqual(last!.LeaderRaftAddr, third!.Options.RaftAdvertise.ToString());
+        Assert.Equal(3, last.Nodes.Count(n => n.ManagerStatus is { RaftAddr.Length: > 0 } m && last.ReachableRaftAddrs.Contains(m.RaftAddr)));
+    }
+
+    [Fact]
     public async Task WrongSecret_Refused_WithReason()
     {
         var good = swarm.Init!.WorkerToken;
