@@ -67,3 +67,7 @@ printf '%-34s %12.0f %12.0f %8.2f\n' "keep-alive req/s" "$ka_direct" "$ka_lb" "$
 printf '%-34s %12.0f %12.0f %8.2f\n' "new connection per request req/s" "$nc_direct" "$nc_lb" "$(echo "$nc_lb / $nc_direct" | bc -l)"
 printf '%-34s %12.3f %12.3f %8s\n' "p99 latency ms (wrk -t1 -c2)" "$p99_direct" "$p99_lb" ""
 printf 'p99 added by the balancer: %.3f ms (target < 1 ms); ratios target >= 0.9\n' "$(echo "$p99_lb - $p99_direct" | bc -l)"
+source "$ROOT/deploy/bench/result.sh"
+result loadbalancer.keepalive req/s "$ka_lb" "$ka_direct" "ratio>=0.9"
+result loadbalancer.new-connection req/s "$nc_lb" "$nc_direct" "ratio>=0.9"
+result loadbalancer.p99-added ms "$(echo "$p99_lb - $p99_direct" | bc -l | awk '{printf "%.3f", $1}')" - "orch<1"
