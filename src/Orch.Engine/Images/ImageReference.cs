@@ -14,9 +14,13 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
     /// <summary>Fully qualified repository: "docker.io/library/busybox".</summary>
     public string Repository => Domain + "/" + Path;
 
-    /// <summary>Repository as Docker prints it: "busybox", "user/app", "localhost:5000/app".</summary>
+    /// <summary>
+    /// Repository as Docker prints it: "busybox", "user/app", "localhost:5000/app". A Docker Hub path whose first
+    /// component reads as a registry ("docker.io/example.com/app") keeps its domain, or the short form would name
+    /// another registry (found by the fuzz tests; Docker Hub forbids such names, distribution/reference does not).
+    /// </summary>
     public string FamiliarRepository =>
-        Domain != DefaultDomain ? Repository
+        Domain != DefaultDomain || SplitDomain(Path).Domain is not null ? Repository
         : Path.StartsWith("library/", StringComparison.Ordinal) && Path.IndexOf('/', 8) < 0 ? Path[8..]
         : Path;
 

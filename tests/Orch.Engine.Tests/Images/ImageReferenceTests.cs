@@ -19,6 +19,9 @@ public sealed class ImageReferenceTests
     [InlineData("127.0.0.1:5000/a/b/c:t", "127.0.0.1:5000/a/b/c", "t", null, "127.0.0.1:5000/a/b/c:t")]
     [InlineData("registry.example.com/team/app", "registry.example.com/team/app", null, null, "registry.example.com/team/app")]
     [InlineData("[::1]:5000/app", "[::1]:5000/app", null, null, "[::1]:5000/app")]
+    // A Hub path that starts like a registry keeps docker.io in its short form, or it would name that registry.
+    [InlineData("docker.io/example.com/app", "docker.io/example.com/app", null, null, "docker.io/example.com/app")]
+    [InlineData("docker.io/localhost/app", "docker.io/localhost/app", null, null, "docker.io/localhost/app")]
     [InlineData("ab-c__d/e.f", "docker.io/ab-c__d/e.f", null, null, "ab-c__d/e.f")]
     [InlineData("my-app_1.x", "docker.io/library/my-app_1.x", null, null, "my-app_1.x")]
     [InlineData("a--b", "docker.io/library/a--b", null, null, "a--b")]
