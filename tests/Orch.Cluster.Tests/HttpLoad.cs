@@ -43,18 +43,7 @@ internal sealed class HttpLoad : IAsyncDisposable
 
     public IReadOnlyList<Result> Failures => [.. Results.Where(r => r.Error is not null || string.IsNullOrEmpty(r.Answer))];
 
-    public static async Task<string> GetAsync(string host, int port)
-    {
-        using var client = new TcpClient();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await client.ConnectAsync(host, port, cts.Token);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n"), cts.Token);
-        using var reader = new StreamReader(stream);
-        var response = await reader.ReadToEndAsync(cts.Token);
-        var body = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        return body < 0 ? "" : response[(body + 4)..].Trim();
-    }
+    public static Task<string> GetAsync(string host, int port) => Web.GetAsync(host, port, TimeSpan.FromSeconds(10));
 
     /// <summary>Stops the load and waits for the requests in flight; may be called more than once.</summary>
     public async ValueTask DisposeAsync()

@@ -22,7 +22,7 @@ public sealed class LoadBalancerTests
     public async Task ThirtyConnections_ReachEachOfThreeTasksTenTimes_ThroughEveryNode()
     {
         await using var c = await TestCluster.UpAsync(3, managers: 3);
-        await ImportBusyboxAsync(c);
+        await Services.ImportBusyboxAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "web", "--replicas", "3", "-p", $"{Port}:{Port}", "busybox", .. Hostname()]);
 
         for (var k = 1; k <= 3; k++)
@@ -31,7 +31,7 @@ public sealed class LoadBalancerTests
             var answers = new List<string>();
             for (var i = 0; i < 30; i++)
             {
-                answers.Add(await HttpLoad.GetAsync(c.Address(k), Port));
+                answers.Add(await Web.GetAsync(c.Address(k), Port));
             }
             var counts = answers.GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
             Assert.True(counts.Count == 3 && counts.Values.All(n => n == 10), $"through n{k}: {string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"))}");
@@ -45,10 +45,10 @@ public sealed class LoadBalancerTests
     public async Task UnderLoad_UpdateScaleAndDrain_NoRequestFails()
     {
         await using var c = await TestCluster.UpAsync(3);
-        await ImportBusyboxAsync(c);
+        await Services.ImportBusyboxAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "web", "--replicas", "3", "-p", $"{Port}:{Port}",
             "--update-parallelism", "1", "busybox", .. Hostname()]);
-        await RunningTasksAsync(c, "web", 3);
+        await Services.RunningAsync(c, 1, "web", 3);
         await ServesAsync(c, 3);
 
         await using (var load = new HttpLoad([c.Address(1), c.Address(2), c.Address(3)], Port))
@@ -57,10 +57,10 @@ public sealed class LoadBalancerTests
             var afterUpdate = load.Results.Count;
             await LongAsync(c, "service", "scale", "web=5");
             await LongAsync(c, "service", "scale", "web=2");
-            var running = await RunningTasksAsync(c, "web", 2);
+            var running = await Services.RunningAsync(c, 1, "web", 2);
             var drained = running.Select(t => t.Node).First();
             await Swarm.MustAsync(c, 1, ["node", "update", "--availability", "drain", drained]);
-            await Eventually.MatchAsync(() => RunningTasksAsync(c, "web", 2), rows => rows.All(t => t.Node != drained),
+            await Eventually.MatchAsync(() => Services.RunningAsync(c, 1, "web", 2), rows => rows.All(t => t.Node != drained),
                 $"both tasks of web run off the drained {drained}", TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1));
             await Task.Delay(TimeSpan.FromSeconds(3)); // the drained node's old tasks have stopped by now; keep the load on a little longer
             await load.DisposeAsync();
@@ -75,10 +75,10 @@ public sealed class LoadBalancerTests
     public async Task NodeKilled_NewConnectionsAllSucceed()
     {
         await using var c = await TestCluster.UpAsync(3);
-        await ImportBusyboxAsync(c);
+        await Services.ImportBusyboxAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "web", "--replicas", "3", "--replicas-max-per-node", "1",
             "-p", $"{Port}:{Port}", "busybox", .. Hostname()]);
-        await RunningTasksAsync(c, "web", 3);
+        await Services.RunningAsync(c, 1, "web", 3);
         await ServesAsync(c, 3);
 
         await using var load = new HttpLoad([c.Address(1), c.Address(2)], Port);
@@ -100,10 +100,10 @@ public sealed class LoadBalancerTests
     public async Task TaskTurnsUnhealthy_GetsNoNewConnection()
     {
         await using var c = await TestCluster.UpAsync(3, managers: 3);
-        await ImportBusyboxAsync(c);
+        await Services.ImportBusyboxAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "web", "--replicas", "3", "-p", $"{Port}:{Port}",
             "--health-cmd", "test -f /srv/ok", "--health-interval", "1s", "--health-retries", "1", "busybox", .. Hostname()]);
-        await RunningTasksAsync(c, "web", 3);
+        await Services.RunningAsync(c, 1, "web", 3);
         await BalancedAsync(c, 1, "web", 3);
 
         // The task on n2 falls ill: its health check fails from now on.
@@ -133,13 +133,13 @@ public sealed class LoadBalancerTests
     public async Task ProxyProtocolV2_BackendSeesTheClientAddress()
     {
         await using var c = await TestCluster.UpAsync(2);
-        await ImportBusyboxAsync(c);
+        await Services.ImportBusyboxAsync(c);
         // The backend reads the 28-byte v2 header (IPv4) and answers the source address in it.
         const string script = "#!/bin/sh\nh=$(dd bs=28 count=1 2>/dev/null | od -An -tu1); set -- $h; shift 16; echo $1.$2.$3.$4\n";
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "pp", "--replicas", "1",
             "--publish", $"published={Port},target=9000,proxy-protocol=v2", "busybox",
             "sh", "-c", $"printf '{script}' > /pp.sh && chmod +x /pp.sh && trap 'exit 0' TERM; nc -ll -p 9000 -e /pp.sh & wait"]);
-        await RunningTasksAsync(c, "pp", 1);
+        await Services.RunningAsync(c, 1, "pp", 1);
 
         // No request bytes: the backend reads only the header, and unread bytes would make its close a reset.
         var answer = await Eventually.MatchAsync(async () =>
@@ -197,7 +197,7 @@ public sealed class LoadBalancerTests
             {
                 try
                 {
-                    return await HttpLoad.GetAsync(c.Address(k), Port);
+                    return await Web.GetAsync(c.Address(k), Port);
                 }
                 catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
                 {
@@ -205,40 +205,5 @@ public sealed class LoadBalancerTests
                 }
             }, a => a.Length > 0, $"n{k}'s published port answers", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
         }
-    }
-
-    private static async Task ImportBusyboxAsync(TestCluster c)
-    {
-        for (var k = 1; k <= c.Size; k++)
-        {
-            var r = await ProcessRunner.RunAsync(Path.Combine(Binaries.RepoRoot, "deploy", "images", "busybox.sh"), ["busybox:latest"],
-                TimeSpan.FromSeconds(60), env: new Dictionary<string, string> { ["ORCH_HOST"] = "unix://" + c.Socket(k) });
-            Assert.True(r.ExitCode == 0, r.ToString());
-        }
-    }
-
-    private sealed record TaskRow(string Name, string Node, string Desired, string Current);
-
-    private static async Task<List<TaskRow>> RunningTasksAsync(TestCluster c, string service, int count)
-    {
-        var r = await Eventually.MatchAsync(() => c.OrchAsync(1, "service", "ps", service),
-            r => r.ExitCode == 0 && Parse(r.Stdout).Count(t => t.Desired == "Running" && t.Current.StartsWith("Running", StringComparison.Ordinal)) == count,
-            $"{count} tasks of {service} running", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
-        return [.. Parse(r.Stdout).Where(t => t.Desired == "Running" && t.Current.StartsWith("Running", StringComparison.Ordinal))];
-    }
-
-    private static List<TaskRow> Parse(string table)
-    {
-        var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length == 0)
-        {
-            return [];
-        }
-        var h = lines[0];
-        int Col(string name) => h.IndexOf(name, StringComparison.Ordinal);
-        string Cell(string line, int from, int to) =>
-            from >= line.Length ? "" : line[from..Math.Min(to < 0 ? line.Length : to, line.Length)].Trim();
-        var (node, desired, current, error) = (Col("NODE"), Col("DESIRED STATE"), Col("CURRENT STATE"), Col("ERROR"));
-        return [.. lines.Skip(1).Select(l => new TaskRow(Cell(l, Col("NAME"), Col("IMAGE")), Cell(l, node, desired), Cell(l, desired, current), Cell(l, current, error)))];
     }
 }

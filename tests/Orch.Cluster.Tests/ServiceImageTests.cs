@@ -33,7 +33,7 @@ public sealed class ServiceImageTests
         Assert.Equal(["n1", "n2", "n3"], running.Order());
         for (var k = 1; k <= 3; k++)
         {
-            Assert.Equal("v1", await HttpGetAsync(c.Address(k), 8080));
+            Assert.Equal("v1", await Web.GetAsync(c.Address(k), 8080));
         }
         Assert.Equal("app:v1@" + v1, await ServiceImageAsync(c, "app"));
 
@@ -41,7 +41,7 @@ public sealed class ServiceImageTests
         Assert.NotEqual(v1, v2);
         var update = await c.OrchAsync(1, Converge, "service", "update", "--image", "app:v2", "app");
         Assert.True(update.ExitCode == 0, $"{update}\n{c.Logs()}");
-        await Eventually.MatchAsync(async () => await AllServeAsync(c, "v2"), ok => ok, "every node serves v2 after the update",
+        await Eventually.MatchAsync(async () => await Web.AllServeAsync(c, "v2"), ok => ok, "every node serves v2 after the update",
             TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
         Assert.Equal("app:v2@" + v2, await ServiceImageAsync(c, "app"));
         Assert.Equal(3, (await RunningNodesAsync(c, "app", 3)).Count);
@@ -71,7 +71,7 @@ public sealed class ServiceImageTests
         {
             try
             {
-                return await HttpGetAsync(c.Address(4), 8080);
+                return await Web.GetAsync(c.Address(4), 8080);
             }
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
             {
@@ -153,37 +153,5 @@ public sealed class ServiceImageTests
         var r = await Eventually.MatchAsync(() => c.OrchAsync(via, "service", "ps", service),
             r => r.ExitCode == 0 && Running(r.Stdout).Count == count, $"{count} tasks of {service} running", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
         return Running(r.Stdout);
-    }
-
-    private static async Task<bool> AllServeAsync(TestCluster c, string version)
-    {
-        for (var k = 1; k <= c.Size; k++)
-        {
-            try
-            {
-                if (await HttpGetAsync(c.Address(k), 8080) != version)
-                {
-                    return false;
-                }
-            }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static async Task<string> HttpGetAsync(string host, int port)
-    {
-        using var client = new TcpClient();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await client.ConnectAsync(host, port, cts.Token);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n"), cts.Token);
-        using var reader = new StreamReader(stream);
-        var response = await reader.ReadToEndAsync(cts.Token);
-        var body = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        return body < 0 ? "" : response[(body + 4)..].Trim();
     }
 }

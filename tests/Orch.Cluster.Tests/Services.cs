@@ -50,6 +50,10 @@ internal static class Services
         WaitPsAsync(c, k, service, rows => rows.Count(t => t.Running) == count && rows.Count(t => t.Desired == "Running") == count,
             $"exactly {count} tasks of {service} desired and currently Running", timeout);
 
+    /// <summary>Waits until <paramref name="count"/> tasks are desired and currently Running; returns those rows.</summary>
+    public static async Task<List<TaskRow>> RunningAsync(TestCluster c, int k, string service, int count) =>
+        [.. (await WaitPsAsync(c, k, service, rows => rows.Count(t => t.Running) == count, $"{count} tasks of {service} running")).Where(t => t.Running)];
+
     /// <summary>`service ps` rows at the header's column offsets.</summary>
     public static List<TaskRow> Parse(string table)
     {
