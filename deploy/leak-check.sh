@@ -16,12 +16,13 @@ leak() { echo "leak: $*"; leaks=$((leaks + 1)); }
 for p in /proc/[0-9]*; do
     exe=$(readlink "$p/exe" 2>/dev/null) || continue
     case "${exe##*/}" in
-        orchd|orch|orch-launch) leak "process ${p#/proc/} $exe $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-120)" ;;
+        orchd|orch|orch-launch) leak "process ${p#/proc/} $exe $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | cut -c1-120)" ;;
     esac
 done
 # orchd published framework-dependent runs as "dotnet …/orchd.dll".
 for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    # A process may end between the glob and the read: the redirection's own error is silenced too.
+    cmd=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
     [[ $cmd == *"/orchd.dll"* ]] && leak "process ${p#/proc/} $(cut -c1-120 <<<"$cmd")"
 done
 
