@@ -16,28 +16,12 @@ internal sealed class LsCommand : ICommand
         var quiet = set.Bool("q", "quiet", "Only display IDs");
         var filter = set.String("f", "filter", "Filter output based on conditions provided", "filter");
         set.Parse(args, atMost: 0);
-        var names = new List<string>();
-        var ids = new List<string>();
-        foreach (var fv in filter.Values)
-        {
-            var (k, v) = ServiceOptions.KeyValue(fv);
-            switch (k)
-            {
-                case "name":
-                    names.Add(v);
-                    break;
-                case "id":
-                    ids.Add(v);
-                    break;
-                default:
-                    throw new CliException($"Error response from daemon: invalid filter '{k}'", 1);
-            }
-        }
+        var filters = Filters.Parse(filter.Values, "name", "id");
         var list = await ctx.Control().ListServicesAsync(new ListServicesRequest(), cancellationToken: ct);
         // Docker's name filter matches a name prefix; id filter an id prefix.
         var services = list.Services
-            .Where(s => names.Count == 0 || names.Any(n => s.Spec.Name.StartsWith(n, StringComparison.Ordinal)))
-            .Where(s => ids.Count == 0 || ids.Any(i => s.Id.StartsWith(i, StringComparison.Ordinal)))
+            .Where(s => filters.Prefix("name", s.Spec.Name))
+            .Where(s => filters.Prefix("id", s.Id))
             .ToList();
         if (quiet.On())
         {

@@ -23,37 +23,15 @@ internal sealed class PsCommand : ICommand
         var filter = set.String("f", "filter", "Filter output based on conditions provided", "filter");
         set.Parse(args, atLeast: 1);
         var control = ctx.Control();
-        var desired = new List<TaskState>();
-        var names = new List<string>();
-        var nodes = new List<string>();
-        var ids = new List<string>();
-        foreach (var fv in filter.Values)
+        var filters = Filters.Parse(filter.Values, "desired-state", "name", "node", "id");
+        var desired = filters["desired-state"].Select(v => v switch
         {
-            var (k, v) = ServiceOptions.KeyValue(fv);
-            switch (k)
-            {
-                case "desired-state":
-                    desired.Add(v switch
-                    {
-                        "running" => TaskState.Running,
-                        "shutdown" => TaskState.Shutdown,
-                        "accepted" => TaskState.Accepted,
-                        _ => throw new CliException($"Error response from daemon: invalid filter 'desired-state={v}'", 1),
-                    });
-                    break;
-                case "name":
-                    names.Add(v);
-                    break;
-                case "node":
-                    nodes.Add(v);
-                    break;
-                case "id":
-                    ids.Add(v);
-                    break;
-                default:
-                    throw new CliException($"Error response from daemon: invalid filter '{k}'", 1);
-            }
-        }
+            "running" => TaskState.Running,
+            "shutdown" => TaskState.Shutdown,
+            "accepted" => TaskState.Accepted,
+            _ => throw new CliException($"Error response from daemon: invalid filter 'desired-state={v}'", 1),
+        }).ToList();
+        var nodes = filters["node"];
         var tasks = new List<Api.V1.Objects.Task>();
         var failed = false;
         foreach (var arg in set.Positionals)
@@ -74,9 +52,9 @@ internal sealed class PsCommand : ICommand
         var hostnames = (await control.ListNodesAsync(new ListNodesRequest(), cancellationToken: ct)).Nodes
             .ToDictionary(n => n.Id, n => n.Description?.Hostname is { Length: > 0 } h ? h : n.Id, StringComparer.Ordinal);
         tasks = tasks
-            .Where(t => names.Count == 0 || names.Any(n => ServiceTables.TaskName(t).StartsWith(n, StringComparison.Ordinal)))
+            .Where(t => filters.Prefix("name", ServiceTables.TaskName(t)))
             .Where(t => nodes.Count == 0 || nodes.Any(n => t.NodeId.StartsWith(n, StringComparison.Ordinal) || hostnames.GetValueOrDefault(t.NodeId) == n))
-            .Where(t => ids.Count == 0 || ids.Any(i => t.Id.StartsWith(i, StringComparison.Ordinal)))
+            .Where(t => filters.Prefix("id", t.Id))
             .ToList();
         if (quiet.On())
         {
