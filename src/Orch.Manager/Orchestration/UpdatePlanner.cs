@@ -82,7 +82,10 @@ internal static class UpdatePlanner
                 continue;
             }
             old.ForEach(t => d.Update(Shutdown(t, now, "replaced by the update")));
-            var readyAt = UpdatedAt(ready);
+            // Ready from the later of the store's stamp and the process's own start (agent clock): the delay
+            // never runs from before the task was really up (seen once as 0.89 s of a 1 s delay).
+            var readyAt = ready.Status?.Container?.StartedAt is { } started0 && started0.ToDateTimeOffset() > UpdatedAt(ready)
+                ? started0.ToDateTimeOffset() : UpdatedAt(ready);
             if (CreatedAt(ready) >= started && readyAt > lastReady)
             {
                 lastReady = readyAt;
