@@ -59,6 +59,19 @@ public sealed class ServiceTablesTests
     }
 
     [Fact]
+    public void Ps_PortsColumn_ListsHostModePortsOnly()
+    {
+        var t = Task("t1xxxxxxxxxxxxxxx", 1, TaskState.Running, ageSeconds: 5);
+        t.PublishedPorts.Add(new PortConfig { PublishedPort = 40055, TargetPort = 8080, PublishMode = PublishMode.Ingress });
+        t.PublishedPorts.Add(new PortConfig { PublishedPort = 9000, TargetPort = 9000, PublishMode = PublishMode.Host });
+        var w = new StringWriter { NewLine = "\n" };
+        ServiceTables.WritePs(w, [t], new Dictionary<string, string>(), noTrunc: false, Now);
+        var row = w.ToString().Split('\n')[1];
+        Assert.EndsWith("*:9000->9000/tcp", row.TrimEnd());
+        Assert.DoesNotContain("40055", row);
+    }
+
+    [Fact]
     public void TaskName_GlobalUsesNodeId()
     {
         var t = Task("x", 0, TaskState.Running, node: "nodeid123");

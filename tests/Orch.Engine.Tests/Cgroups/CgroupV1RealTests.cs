@@ -143,7 +143,14 @@ public sealed class CgroupV1RealTests : IDisposable
         var g = driver.Create("stats", new CgroupLimits(64 << 20, 0, 0));
         using var p = GroupedProcess.Start(g, "x=$(/bin/busybox head -c 4000000 /dev/zero | /bin/busybox tr '\\0' a); echo ready; read done");
         p.Go();
-        await Task.Delay(300);
+        // The pipeline's helpers (head, tr) are gone once the shell waits on `read`; on a loaded machine
+        // that takes a while, so wait for it rather than for a fixed time.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (g.Pids().Count != 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        await Task.Delay(100);
         var s = g.Stats();
         Assert.Equal(64UL << 20, s.MemoryLimit);
         Assert.InRange(s.MemoryUsage, 100UL << 10, 64UL << 20);

@@ -28,7 +28,7 @@ internal sealed class ListCommand : ICommand
         foreach (var image in response.Images)
         {
             var id = noTrunc.On() ? image.Id : ShortId(image.Id);
-            var names = image.RepoTags.Count > 0 ? image.RepoTags.Select(SplitTag).ToList() : [("<none>", "<none>")];
+            var names = Names(image);
             foreach (var (repo, tag) in names)
             {
                 if (filter is { } f && (f.Repo != repo || (f.Tag != "" && f.Tag != tag)))
@@ -58,6 +58,20 @@ internal sealed class ListCommand : ICommand
             table.WriteTo(ctx.Out);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// One row per tag; an image with no tag but pulled by digest shows its repository with tag
+    /// &lt;none&gt; (as Docker does), and only one with neither is &lt;none&gt; &lt;none&gt;.
+    /// </summary>
+    internal static List<(string Repo, string Tag)> Names(ImageSummary image)
+    {
+        if (image.RepoTags.Count > 0)
+        {
+            return [.. image.RepoTags.Select(SplitTag)];
+        }
+        var repos = image.RepoDigests.Select(d => d.Split('@')[0]).Distinct(StringComparer.Ordinal).ToList();
+        return repos.Count > 0 ? [.. repos.Select(r => (r, "<none>"))] : [("<none>", "<none>")];
     }
 
     /// <summary>"localhost:5000/app:v1" → ("localhost:5000/app", "v1"); the tag is after the last ':' that follows the last '/'.</summary>

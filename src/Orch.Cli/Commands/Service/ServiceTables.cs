@@ -61,7 +61,9 @@ internal static class ServiceTables
                 Title(t.DesiredState),
                 CurrentState(t, now),
                 error.Length > 0 ? $"\"{error}\"" : "",
-                string.Join(", ", t.PublishedPorts.Select(Port)));
+                // Docker lists only host-mode ports here; an ingress task's node port is the balancer's
+                // business (it shows in `orch ps` on the node and in the service's load-balancer stats).
+                string.Join(", ", t.PublishedPorts.Where(p => p.PublishMode == PublishMode.Host).Select(Port)));
         }
         table.WriteTo(w);
     }
