@@ -39,7 +39,7 @@ trap '"$CL" down >/dev/null 2>&1 || true' EXIT
 o() { local k=$1; shift; "$CL" orch "$k" "$@"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END{if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{v[NR]=$1} END{if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 # running K SERVICE [IMAGE]: tasks desired and currently Running (optionally of IMAGE)
 running() {
     # DESIRED STATE then CURRENT STATE: both "Running" (the filter alone keeps tasks still starting)
