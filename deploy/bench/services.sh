@@ -15,13 +15,21 @@
 # recorded medians are printed as the Swarm column: Docker's daemons cannot share these 2 cores with our
 # nodes without disturbing both measurements (the anchor itself waits for an idle machine before each sample,
 # which a shared build machine rarely gives), and measure.sh takes ~20 min.
-# Needs root. Usage: deploy/bench/services.sh [RUNS]   (default 3; medians printed)
+# Needs root. Usage: deploy/bench/services.sh [RUNS] [JOB...]   (default 3; medians printed)
+#   JOB: create scale update recover mem reschedule (default all); e.g. `services.sh 3 create scale` runs only
+#   those rows (mem needs create; scale starts from the 3 tasks create made). ORCH_BIN picks other binaries.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/result.sh"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RUNS="${1:-3}"
+shift $(($# > 0 ? 1 : 0))
+JOBS=" ${*:-create scale update recover mem reschedule} "
+want() { [[ $JOBS == *" $1 "* ]]; }
+for j in $JOBS; do [[ $j =~ ^(create|scale|update|recover|mem|reschedule)$ ]] || { echo "services: unknown job '$j'" >&2; exit 2; }; done
+want mem && ! want create && JOBS+="create "
 [[ $(id -u) -eq 0 ]] || { echo "services: needs root" >&2; exit 1; }
-[[ -x $ROOT/out/bin/orch && -x $ROOT/out/bin/orchd ]] || "$ROOT/deploy/build.sh"
+BIN="${ORCH_BIN:-$ROOT/out/bin}"
+[[ -n ${ORCH_BIN:-} || ( -x $BIN/orch && -x $BIN/orchd ) ]] || "$ROOT/deploy/build.sh"
 ANCHORS="${ANCHORS:-$ROOT/../shared/anchors}"
 [[ -d $ANCHORS ]] || ANCHORS=/work/shared/anchors
 
@@ -31,7 +39,7 @@ trap '"$CL" down >/dev/null 2>&1 || true' EXIT
 o() { local k=$1; shift; "$CL" orch "$k" "$@"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END{if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{v[NR]=$1} END{if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 # running K SERVICE [IMAGE]: tasks desired and currently Running (optionally of IMAGE)
 running() {
     # DESIRED STATE then CURRENT STATE: both "Running" (the filter alone keeps tasks still starting)
@@ -50,10 +58,11 @@ one_node_round() {
     "$CL" down >/dev/null 2>&1 || true
     "$CL" up 1 >/dev/null
     ORCH_HOST="unix:///run/orch-cluster/$ORCH_CLUSTER_NAME/n1/orchd.sock"
-    for t in busybox:latest app:v1 app:v2 app:v3; do ORCH_HOST=$ORCH_HOST "$ROOT/deploy/images/busybox.sh" "$t" >/dev/null; done
+    for t in busybox:latest app:v1 app:v2 app:v3; do ORCH=$BIN/orch ORCH_HOST=$ORCH_HOST "$ROOT/deploy/images/busybox.sh" "$t" >/dev/null; done
     local t0
     t0=$(now); o 1 service create -d -q --name web --replicas 3 app:v1 "${IDLE[@]}" >/dev/null
     OURS[create]+=" $(wait_until "$t0" '[[ $(running 1 web) -eq 3 ]]')"
+    if want mem; then
     sleep 10 # idle, as the anchor's memory figure (20 s there; the monitors' RSS does not grow)
     local pid kib
     pid=$("$CL" pid 1); kib=$(rss_kib "$pid")
@@ -63,7 +72,9 @@ one_node_round() {
     done
     OURS[mem]+=" $(awk -v k="$kib" 'BEGIN{printf "%.1f", k/1024}')"
     echo "memory: orchd $(awk -v k="$(rss_kib "$pid")" 'BEGIN{printf "%.1f", k/1024}') MiB, orchd + monitors $(awk -v k="$kib" 'BEGIN{printf "%.1f", k/1024}') MiB" >&2
+    fi
 
+    if want update || want recover; then
     t0=$(now); o 1 service update -d --image app:v2 web >/dev/null
     OURS[update1]+=" $(wait_until "$t0" '[[ $(running 1 web app:v2) -eq 3 ]]')"
     sleep 2
@@ -80,8 +91,12 @@ one_node_round() {
     OURS[recover]+=" $(wait_until "$t0" '[[ $(running 1 web) -eq 3 && -n $(comm -13 <(echo "$before") <(o 1 service ps -q -f desired-state=running web | sort)) ]]')"
 
     o 1 service update -d --image app:v1 web >/dev/null; wait_until "$(now)" '[[ $(running 1 web app:v1) -eq 3 ]]' >/dev/null
+    fi
+    if want scale; then
+    want update || want recover || sleep 2 # settle after create, as the update rows otherwise give it
     t0=$(now); o 1 service scale -d web=30 >/dev/null
     OURS[scale]+=" $(wait_until "$t0" '[[ $(running 1 web) -eq 30 ]]')"
+    fi
     o 1 service rm web >/dev/null
     "$CL" down >/dev/null
 }
@@ -89,7 +104,7 @@ one_node_round() {
 three_node_round() {
     "$CL" down >/dev/null 2>&1 || true
     "$CL" up 3 >/dev/null
-    for k in 1 2 3; do ORCH_HOST="unix:///run/orch-cluster/$ORCH_CLUSTER_NAME/n$k/orchd.sock" "$ROOT/deploy/images/busybox.sh" busybox:latest >/dev/null; done
+    for k in 1 2 3; do ORCH=$BIN/orch ORCH_HOST="unix:///run/orch-cluster/$ORCH_CLUSTER_NAME/n$k/orchd.sock" "$ROOT/deploy/images/busybox.sh" busybox:latest >/dev/null; done
     o 1 service create -d -q --name web --replicas 3 busybox "${IDLE[@]}" >/dev/null
     wait_until "$(now)" '[[ $(o 1 service ps -f desired-state=running web | grep -cE " n3 +Running +Running") -ge 1 && $(running 1 web) -eq 3 ]]' >/dev/null
     local t0 parent
@@ -103,8 +118,8 @@ three_node_round() {
 
 for ((r = 1; r <= RUNS; r++)); do
     echo "round $r/$RUNS ..." >&2
-    one_node_round
-    three_node_round
+    { want create || want scale || want update || want recover; } && one_node_round
+    want reschedule && three_node_round
 done
 
 # Swarm's figures: the anchor's medians (docker-swarm.md, Results), unless measured live here.
@@ -132,6 +147,7 @@ printf '\nServices: orch (median of %s) vs Docker Swarm 20.10 — Swarm column: 
 printf '%-52s %10s %10s %8s %8s  %s\n' job orch swarm ratio goal met
 row() { # key label goal(ratio)
     local ours swarm ratio met
+    want "${1%[0-9]}" || return 0 # update1/update3 are the job "update"
     ours=$(echo "${OURS[$1]}" | median)
     swarm=${SWARM[$1]}
     ratio=$(awk -v a="$ours" -v b="$swarm" 'BEGIN{ if (a=="NA"||a=="TIMEOUT") print "NA"; else printf "%.2f", a/b }')
@@ -146,12 +162,12 @@ row scale "scale 3 → 30 → all Running (s)" 0.2 s
 row update1 "rolling update of 3, parallelism 1 (s)" 0.5 s
 row update3 "rolling update of 3, parallelism 3 (s)" 0.5 s
 row recover "killed task → Running again, restart delay 0 (s)" 0.5 s
-ours=$(echo "${OURS[reschedule]}" | median)
-printf '%-52s %10s %10s %8s %8s  %s\n' "reschedule after a worker dies, 5 s heartbeat (s)" "$ours" "~15" "-" "≤5 s" \
+ours=$(echo "${OURS[reschedule]:-}" | median)
+want reschedule && printf '%-52s %10s %10s %8s %8s  %s\n' "reschedule after a worker dies, 5 s heartbeat (s)" "$ours" "~15" "-" "≤5 s" \
     "$(awk -v a="$ours" 'BEGIN{ print (a!="NA" && a<=5) ? "met" : "NOT met" }')"
 row mem "RSS, 3 tasks: orchd+monitors vs dockerd+containerd+shims (MiB)" 0.4 MiB
-echo "(memory anchor: fresh daemons with 3 tasks, 88.0+40.0+38.5 MiB; after the anchor's whole run it was ~286 MiB)"
+want mem && echo "(memory anchor: fresh daemons with 3 tasks, 88.0+40.0+38.5 MiB; after the anchor's whole run it was ~286 MiB)"
 echo "samples: $(for k in "${!OURS[@]}"; do printf '%s:%s; ' "$k" "${OURS[$k]}"; done)"
 [[ $ours =~ ^[0-9.]+$ ]] || ours=-
-result services.reschedule s "$ours" - "orch<=5" >>"$RESULTS"
+want reschedule && result services.reschedule s "$ours" - "orch<=5" >>"$RESULTS"
 cat "$RESULTS"; rm -f "$RESULTS"

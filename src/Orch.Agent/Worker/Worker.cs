@@ -58,7 +58,10 @@ public sealed partial class Worker : IAsyncDisposable
                         ? runners.Values.Where(r => r.Runner.TaskId != task.Id && SameSlot(r.Runner.Task, task)).Select(r => r.Run).ToArray()
                         : [];
                     var runner = new TaskRunner(task, executor, report, time, logger);
-                    runners[task.Id] = (runner, runner.RunAsync(predecessors, stopping.Token));
+                    // On the thread pool: preparing runs synchronously up to the first real wait (the image is
+                    // here, creating a container is disk writes), so started inline the tasks of one assignment
+                    // set were prepared one after another on the session's reader (30 creates in a row on a scale-up).
+                    runners[task.Id] = (runner, System.Threading.Tasks.Task.Run(() => runner.RunAsync(predecessors, stopping.Token)));
                 }
             }
             removals.RemoveAll(t => t.IsCompleted);

@@ -1,7 +1,6 @@
 using Orch.Api.V1;
 using Orch.Api.V1.Objects;
 using Orch.Manager.State;
-using TaskObject = Orch.Api.V1.Objects.Task;
 
 namespace Orch.Manager.Dispatching;
 
@@ -22,19 +21,4 @@ internal sealed partial class Dispatcher
         StoreObject.KindOneofCase.Task or StoreObject.KindOneofCase.Service or StoreObject.KindOneofCase.Node => true,
         _ => false,
     };
-
-    /// <summary>Copies the ports and addresses an agent reports with a status into the task (kept when a later status has none).</summary>
-    private static void ApplyEndpoint(TaskObject task, TaskStatusUpdate update)
-    {
-        if (update.PublishedPorts.Count > 0)
-        {
-            task.PublishedPorts.Clear();
-            task.PublishedPorts.AddRange(update.PublishedPorts);
-        }
-        if (update.Addresses.Count > 0)
-        {
-            task.Addresses.Clear();
-            task.Addresses.AddRange(update.Addresses);
-        }
-    }
 }

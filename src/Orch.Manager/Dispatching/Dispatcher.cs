@@ -55,6 +55,10 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         // service logs reach the node over this session (it is the only way to a worker).
         using var logSession = logs.Attach(caller.NodeId, (m, ct) => SendLinked(responseStream, writes, m, session.Token, ct));
         liveness.SessionStarted(caller.NodeId);
+        // Statuses are written by their own loop, so that reading goes on while a write commits and the
+        // reports that queue meanwhile share one command; its failure (no quorum) ends the session.
+        var statuses = new TaskStatusWriter(store, caller.NodeId, logger);
+        var writing = WriteStatusesAsync(statuses, session);
         try
         {
             while (await requestStream.MoveNext(session.Token))
@@ -72,7 +76,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                 switch (message.KindCase)
                 {
                     case AgentMessage.KindOneofCase.TaskStatus:
-                        await OnTaskStatusAsync(caller.NodeId, message.TaskStatus, session.Token);
+                        statuses.Enqueue(message.TaskStatus);
                         break;
                     case AgentMessage.KindOneofCase.LogLines:
                         logs.OnLines(caller.NodeId, message.LogLines);
@@ -82,6 +86,8 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                         break;
                 }
             }
+            statuses.Complete(); // the agent ended the session: what it reported is still written
+            await writing;
         }
         catch (OperationCanceledException) when (session.IsCancellationRequested)
         {
@@ -89,9 +95,15 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         finally
         {
             liveness.SessionEnded(caller.NodeId);
+            statuses.Complete();
             await session.CancelAsync();
             await pushes.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             LogSessionEnded(caller.NodeId);
+        }
+        if (writing.Exception?.InnerException is RpcException failed)
+        {
+            throw failed;
         }
         if (context.CancellationToken.IsCancellationRequested is false && leading.IsCancellationRequested)
         {
@@ -210,28 +222,19 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         }
     }
 
-    private async System.Threading.Tasks.Task OnTaskStatusAsync(string nodeId, TaskStatusUpdate update, CancellationToken ct)
+    /// <summary>Runs the session's status writer; a store that cannot commit (or any failure) ends the session as UNAVAILABLE.</summary>
+    private static async System.Threading.Tasks.Task WriteStatusesAsync(TaskStatusWriter writer, CancellationTokenSource session)
     {
-        // Read, change, write with the version read; a concurrent change (the orchestrator moving
-        // the desired state) makes the write conflict, so read again and re-apply the status.
-        for (var attempt = 0; attempt < 5; attempt++)
+        try
         {
-            var task = store.ReadLocal(s => s.GetTask(update.TaskId));
-            if (task is null || task.NodeId != nodeId)
-            {
-                return; // not this node's task (any more): ignore, as Swarm does
-            }
-            if (task.Status is { } current && current.State > update.Status.State && current.State >= TaskState.Complete)
-            {
-                return; // a late report must not move a finished task backwards
-            }
-            task.Status = update.Status;
-            ApplyEndpoint(task, update);
-            var result = await ProposeAsync(new Command { Ops = { new Op { Update = new UpdateOp { Object = StoreObjects.Wrap(task) } } } }, ct);
-            if (result.Error != CommandErrorCode.Conflict)
-            {
-                return;
-            }
+            await writer.RunAsync(session.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !session.IsCancellationRequested)
+        {
+            // Statuses must not stop being written while the session goes on: end it, the agent reconnects
+            // and reports every status again.
+            await session.CancelAsync();
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rol
             };
             var allRunning = current.Count == (int)desired && current.Values.All(t => t.Status?.State == TaskState.Running);
             var updateDone = state is UpdateState.Unknown or UpdateState.Completed or UpdateState.RollbackCompleted;
-            convergedAt = allRunning && updateDone && failure is null ? convergedAt ?? DateTimeOffset.UtcNow : null;
+            convergedAt = allRunning && updateDone && failure is null ? convergedAt ?? RunningSince(current.Values, DateTimeOffset.UtcNow) : null;
             var monitor = service.Spec.UpdateConfig?.Monitor?.ToTimeSpan() ?? TimeSpan.FromSeconds(5);
             if (convergedAt is { } at && DateTimeOffset.UtcNow - at >= monitor)
             {
@@ -81,8 +81,25 @@ internal sealed class ConvergeWatcher(CliContext ctx, string serviceId, bool rol
                 throw new CliException($"gave up after {ServiceUnits.Format(MaxWait)} waiting for service {service.Spec.Name} to converge: " +
                     $"{running} of {desired} tasks running, update state {state.ToString().ToLowerInvariant()}", 1);
             }
-            await global::System.Threading.Tasks.Task.Delay(PollInterval, ct);
+            // Not past the end of the verify period: the last poll then adds no latency of its own.
+            var wait = PollInterval;
+            if (convergedAt is { } end && end + monitor - DateTimeOffset.UtcNow < wait)
+            {
+                wait = TimeSpan.FromTicks(Math.Max(0, (end + monitor - DateTimeOffset.UtcNow).Ticks));
+            }
+            await global::System.Threading.Tasks.Task.Delay(wait, ct);
         }
+    }
+
+    /// <summary>
+    /// When the tasks became Running: the newest of their status times, so that the verify period runs from
+    /// the start itself and not from the poll that saw it. Trusted for at most one poll interval back (the
+    /// times come from the nodes' clocks, which may differ from this one).
+    /// </summary>
+    internal static DateTimeOffset RunningSince(IEnumerable<Api.V1.Objects.Task> running, DateTimeOffset seen)
+    {
+        var latest = running.Select(t => t.Status?.Timestamp?.ToDateTimeOffset()).Max() ?? seen;
+        return latest > seen ? seen : latest < seen - PollInterval ? seen - PollInterval : latest;
     }
 
     private static async Task<ulong> DesiredAsync(Control.ControlClient control, Api.V1.Objects.Service service, CancellationToken ct)
