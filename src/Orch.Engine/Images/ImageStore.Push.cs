@@ -6,7 +6,7 @@ namespace Orch.Engine.Images;
 public sealed partial class ImageStore
 {
     /// <summary>
-    /// `orch push NAME[:TAG]`: blobs the registry lacks (HEAD first) are uploaded in parallel, the config with them,
+    /// `orch push NAME[:TAG]`: blobs the registry lacks (HEAD first) are uploaded in parallel, then the config,
     /// then the manifest exactly as stored, so the registry's digest is ours. Returns the manifest digest.
     /// </summary>
     public async Task<string> PushAsync(string reference, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
@@ -32,10 +32,8 @@ public sealed partial class ImageStore
         var manifest = OciJson.ParseManifest(manifestBytes);
         await progress(new TransferProgress("", $"The push refers to repository [{named.Repository}]"));
         var client = new RegistryClient(Http, named, push: true, InsecureRegistries, Credentials.Get(named.Domain));
-        // The config goes up alongside the layers (the registry needs them all only before the manifest): its
-        // HEAD, POST and PUT no longer wait for the last layer's upload to finish.
-        await Task.WhenAll(manifest.Layers.Reverse<OciDescriptor>().Select(l => PushBlobAsync(client, named, l.Digest, progress, ct))
-            .Append(PushBlobAsync(client, named, manifest.Config.Digest, null, ct)));
+        await Task.WhenAll(manifest.Layers.Reverse<OciDescriptor>().Select(l => PushBlobAsync(client, named, l.Digest, progress, ct)));
+        await PushBlobAsync(client, named, manifest.Config.Digest, null, ct);
         await client.PutManifestAsync(named.Tag!, manifestBytes, manifest.MediaType, ct);
         lock (gate)
         {
