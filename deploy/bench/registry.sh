@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Push and pull, orch against skopeo copy, to the same local docker-registry in one run (issue 3's anchor:
-# skopeo ≈ 680 ms push, ≈ 490 ms pull for 100 MiB). Prints each time and the ratio orch/skopeo.
+# Push and pull of a 100 MiB single-layer image and of a busybox image, orch against skopeo copy, to the same
+# local docker-registry in one run (issue 3's anchor: skopeo ≈ 680 ms push, ≈ 490 ms pull for 100 MiB).
+# Prints each time and the ratio orch/skopeo.
 # Usage: deploy/bench/registry.sh [MiB]   (default 100; needs root, out/bin from deploy/build.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,23 +24,36 @@ for n in a b; do
 done
 for _ in $(seq 100); do [[ -S $work/a.sock && -S $work/b.sock ]] && curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 
-# One layer of incompressible data (random bytes), gzip as registries usually store layers.
-mkdir -p "$work/rootfs"
+# The big image: one layer of incompressible data (random bytes), gzip as registries usually store layers.
+# The small one: busybox as its image ships it (one binary, a hardlink per applet).
+mkdir -p "$work/rootfs" "$work/small/bin"
 head -c "$((MIB << 20))" /dev/urandom >"$work/rootfs/blob"
-tar -C "$work/rootfs" -cf - . | gzip -1 >"$work/layer.tar.gz"
-img="127.0.0.1:$port/bench/big:v1"
-"$ORCH" -H "unix://$work/a.sock" import "$work/layer.tar.gz" "$img" >/dev/null
-"$ORCH" -H "unix://$work/a.sock" save -o "$work/img.tar" "$img"
+tar -C "$work/rootfs" -cf - . | gzip -1 >"$work/big.tar.gz"
+cp /usr/bin/busybox "$work/small/bin/busybox"
+for applet in $(busybox --list); do [[ -e $work/small/bin/$applet ]] || ln "$work/small/bin/busybox" "$work/small/bin/$applet"; done
+tar -C "$work/small" -cf - . | gzip >"$work/small.tar.gz"
+for name in big small; do
+    "$ORCH" -H "unix://$work/a.sock" import "$work/$name.tar.gz" "127.0.0.1:$port/bench/$name:v1" >/dev/null
+    "$ORCH" -H "unix://$work/a.sock" save -o "$work/$name.tar" "127.0.0.1:$port/bench/$name:v1"
+done
 
 # A failed transfer must not pass for a fast one: its output goes to stderr and the bench stops.
-ms() { local s e; s=$(date +%s%N); "$@" >"$work/out.txt" 2>&1 || { echo "FAILED: $*" >&2; cat "$work/out.txt" >&2; exit 1; }; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
-orch_push=$(ms "$ORCH" -H "unix://$work/a.sock" push "$img")
-orch_pull=$(ms "$ORCH" -H "unix://$work/b.sock" pull "$img")
-skopeo_push=$(ms skopeo copy -q --dest-tls-verify=false "oci-archive:$work/img.tar" "docker://127.0.0.1:$port/bench/skopeo:v1")
-skopeo_pull=$(ms skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$port/bench/skopeo:v1" "oci:$work/pulled:v1")
+# Each step starts from a clean page cache (sync first): otherwise the step right after import/save (orch's)
+# pays for writing back their ~500 MiB of dirty pages and skopeo, measured last, does not.
+ms() { local s e; sync; s=$(date +%s%N); "$@" >"$work/out.txt" 2>&1 || { echo "FAILED: $*" >&2; cat "$work/out.txt" >&2; exit 1; }; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "push ${MIB} MiB: orch ${orch_push} ms, skopeo ${skopeo_push} ms, ratio $(ratio "$orch_push" "$skopeo_push")"
-echo "pull ${MIB} MiB: orch ${orch_pull} ms (includes unpacking), skopeo ${skopeo_pull} ms (no unpacking), ratio $(ratio "$orch_pull" "$skopeo_pull")"
 . "$ROOT/deploy/bench/result.sh"
-result "registry.push-${MIB}mib" ms "$orch_push" "$skopeo_push" 'ratio<=1.0'
-result "registry.pull-${MIB}mib" ms "$orch_pull" "$skopeo_pull" 'ratio<=1.0'
+# bench NAME LABEL METRIC: push and pull of bench/NAME:v1 by orch, then the same by skopeo (to bench/NAME-skopeo).
+bench() {
+    local name=$1 label=$2 metric=$3 img="127.0.0.1:$port/bench/$1:v1" orch_push orch_pull skopeo_push skopeo_pull
+    orch_push=$(ms "$ORCH" -H "unix://$work/a.sock" push "$img")
+    orch_pull=$(ms "$ORCH" -H "unix://$work/b.sock" pull "$img")
+    skopeo_push=$(ms skopeo copy -q --dest-tls-verify=false "oci-archive:$work/$name.tar" "docker://127.0.0.1:$port/bench/$name-skopeo:v1")
+    skopeo_pull=$(ms skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$port/bench/$name-skopeo:v1" "oci:$work/pulled-$name:v1")
+    echo "push $label: orch ${orch_push} ms, skopeo ${skopeo_push} ms, ratio $(ratio "$orch_push" "$skopeo_push")"
+    echo "pull $label: orch ${orch_pull} ms (includes unpacking), skopeo ${skopeo_pull} ms (no unpacking), ratio $(ratio "$orch_pull" "$skopeo_pull")"
+    result "registry.push-$metric" ms "$orch_push" "$skopeo_push" 'ratio<=1.0'
+    result "registry.pull-$metric" ms "$orch_pull" "$skopeo_pull" 'ratio<=1.0'
+}
+bench big "${MIB} MiB" "${MIB}mib"
+bench small busybox busybox

@@ -36,7 +36,9 @@ internal sealed class ManagerApiServer : IAsyncDisposable
     public static async Task<ManagerApiServer> StartAsync(IPEndPoint listen, RaftStore store, ILoggerFactory loggers, CancellationToken ct,
         ClusterSecurity? security = null, ImagePinner? pinner = null, LogBroker? logs = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No appsettings reload: its watcher is recursive over the content root (the working directory), so a daemon
+        // started in / or above its data root took an inotify event for every write of every unpacked layer.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(store);

@@ -48,7 +48,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         cgroups = CgroupDriver.Detect(options.CgroupParent);
         LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // No appsettings reload: its watcher is recursive over the content root (the working directory), so a daemon
+        // started in / or above its data root took an inotify event for every write of every unpacked layer.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);

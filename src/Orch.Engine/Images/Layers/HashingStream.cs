@@ -30,10 +30,9 @@ internal sealed class HashingStream(Stream inner, Stream? sink = null) : ReadOnl
         {
             hash.AppendData(buffer.Span[..n]);
             BytesRead += n;
-            if (sink is not null)
-            {
-                await sink.WriteAsync(buffer[..n], ct);
-            }
+            // Written synchronously: the sink is a local file, and FileStream.WriteAsync on Linux queues every
+            // write to another pool thread, a handoff that costs a scheduling round each on a busy machine.
+            sink?.Write(buffer.Span[..n]);
         }
         return n;
     }

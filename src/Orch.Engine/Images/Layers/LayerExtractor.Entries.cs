@@ -63,13 +63,28 @@ internal sealed partial class LayerExtractor
         await using var fs = new FileStream(handle, FileAccess.Write, bufferSize: 0);
         if (entry.DataStream is { } data)
         {
-            await data.CopyToAsync(fs, 128 << 10, ct);
+            await CopyFullChunksAsync(data, fs, ct);
         }
         Size += entry.Length;
         var raw = (int)handle.DangerousGetHandle();
         // chown(2) clears set-uid bits and security.capability, so mode and xattrs come after it.
         SetOwnerModeXattrs(raw, entry);
         Check(SetTimes(raw, null, entry.ModificationTime, 0), "futimens", entry.Name);
+    }
+
+    /// <summary>
+    /// Copies in whole <see cref="CopyChunk"/> writes: a gzip stream hands out about 8 KiB per read, and one
+    /// write(2) per read made 100 MiB of file content cost ~13,000 syscalls (measured: a quarter of a pull's time).
+    /// The writes are synchronous: FileStream.WriteAsync on Linux hands each one to another pool thread.
+    /// </summary>
+    private async Task CopyFullChunksAsync(Stream data, FileStream fs, CancellationToken ct)
+    {
+        copyBuffer ??= new byte[CopyChunk];
+        int n;
+        while ((n = await data.ReadAtLeastAsync(copyBuffer, copyBuffer.Length, throwOnEndOfStream: false, ct)) > 0)
+        {
+            fs.Write(copyBuffer, 0, n);
+        }
     }
 
     private static void ApplySymlink(TarEntry entry, int parent, string name)

@@ -20,7 +20,10 @@ internal sealed partial class LayerExtractor : IDisposable
     private readonly int rootFd;
     private readonly string root;
     private readonly List<(string Path, DateTimeOffset Mtime)> dirTimes = [];
+    private const int CopyChunk = 1 << 20;
+
     private PaxXattrRecorder? xattrs;
+    private byte[]? copyBuffer;
 
     public LayerExtractor(string root)
     {
