@@ -21,4 +21,34 @@ public static class TestImages
         }
         return r.Stdout.Trim();
     }
+
+    /// <summary>
+    /// Builds <paramref name="reference"/> FROM <paramref name="from"/> with three more layers (each a COPY of a
+    /// 256 KiB file of its own), so a push or pull moves several blobs at once.
+    /// </summary>
+    public static async Task LayeredAsync(TestDaemon daemon, string from, string reference)
+    {
+        var context = Directory.CreateTempSubdirectory("orch-layered-").FullName;
+        try
+        {
+            var dockerfile = $"FROM {from}\n";
+            for (var i = 1; i <= 3; i++)
+            {
+                var data = new byte[256 << 10];
+                Random.Shared.NextBytes(data);
+                await File.WriteAllBytesAsync(Path.Combine(context, $"layer{i}"), data);
+                dockerfile += $"COPY layer{i} /layer{i}\n";
+            }
+            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), dockerfile);
+            var r = await daemon.OrchAsync(TimeSpan.FromMinutes(3), ["build", "-q", "-t", reference, context]);
+            if (r.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"orch build of {reference} failed:\n{r}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(context, recursive: true);
+        }
+    }
 }

@@ -21,6 +21,7 @@ internal sealed partial class RegistryClient
         for (var challenges = 0; ; challenges++)
         {
             HttpResponseMessage response;
+            AuthenticationHeaderValue? sentWith = null;
             try
             {
                 response = await pipeline.ExecuteAsync(async token =>
@@ -30,7 +31,8 @@ internal sealed partial class RegistryClient
                     {
                         request.RequestUri = new Uri(baseUri, request.RequestUri);
                     }
-                    request.Headers.Authorization = authorization;
+                    sentWith = authorization;
+                    request.Headers.Authorization = sentWith;
                     return await http.SendAsync(request, completion, token);
                 }, ct);
             }
@@ -48,7 +50,7 @@ internal sealed partial class RegistryClient
             {
                 throw new RegistryException($"registry {baseUri.Authority} did not answer within {RegistryResilience.AttemptTimeout.TotalSeconds:0} s");
             }
-            if (response.StatusCode == HttpStatusCode.Unauthorized && challenges < 3 && await AuthorizeAsync(response, ct))
+            if (response.StatusCode == HttpStatusCode.Unauthorized && challenges < 3 && await AuthorizeAsync(response, sentWith, ct))
             {
                 response.Dispose();
                 continue;
@@ -77,9 +79,24 @@ internal sealed partial class RegistryClient
     /// Answers a 401: Basic → the stored credentials; Bearer → GET realm?service=…&amp;scope=… (with the
     /// credentials as Basic auth when there are any) and use its token (or access_token). The token asks for
     /// this client's own scope (pull, or pull and push) and the one the challenge names. False when this
-    /// challenge was already answered the same way: the credentials are not enough.
+    /// challenge was already answered the same way: the credentials are not enough. Requests run in
+    /// parallel (layers): one whose 401 was answered by another meanwhile (the authorization changed since
+    /// it was sent) just sends again with the new one.
     /// </summary>
-    private async Task<bool> AuthorizeAsync(HttpResponseMessage challenge, CancellationToken ct)
+    private async Task<bool> AuthorizeAsync(HttpResponseMessage challenge, AuthenticationHeaderValue? sentWith, CancellationToken ct)
+    {
+        await authorizing.WaitAsync(ct);
+        try
+        {
+            return !ReferenceEquals(authorization, sentWith) || await AnswerChallengeAsync(challenge, ct);
+        }
+        finally
+        {
+            authorizing.Release();
+        }
+    }
+
+    private async Task<bool> AnswerChallengeAsync(HttpResponseMessage challenge, CancellationToken ct)
     {
         var basic = credentials is { } c
             ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(c.User + ":" + c.Password))
@@ -106,9 +123,14 @@ internal sealed partial class RegistryClient
             query.Add("service=" + Uri.EscapeDataString(service));
         }
         query.Add("scope=" + Uri.EscapeDataString(scope));
-        if (p.TryGetValue("scope", out var asked) && asked != scope)
+        // A challenge may name several scopes separated by spaces (distribution does for a cross-repository
+        // mount: the target's pull,push and the source's pull); token servers take one scope parameter each.
+        if (p.TryGetValue("scope", out var asked))
         {
-            query.Add("scope=" + Uri.EscapeDataString(asked));
+            foreach (var s in asked.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != scope).Distinct(StringComparer.Ordinal))
+            {
+                query.Add("scope=" + Uri.EscapeDataString(s));
+            }
         }
         var tokenUri = realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join('&', query);
         if (tokenUri == lastTokenRequest)

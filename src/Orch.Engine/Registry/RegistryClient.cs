@@ -24,6 +24,8 @@ internal sealed partial class RegistryClient
     private readonly (string User, string Password)? credentials;
     private AuthenticationHeaderValue? authorization;
     private string? lastTokenRequest;
+    /// <summary>One challenge answered at a time: parallel layer transfers meet the same 401 together.</summary>
+    private readonly SemaphoreSlim authorizing = new(1, 1);
 
     public RegistryClient(HttpClient http, ImageReference reference, bool push, IReadOnlyCollection<string> insecure,
         (string User, string Password)? credentials = null)

@@ -173,6 +173,12 @@ public sealed class RegistryTests
         await Ok(d.OrchAsync("push", name));
         await Ok(d.OrchAsync("rmi", name));
         await Ok(d.OrchAsync("pull", name));
+        // Several layers go up in parallel and meet the 401 together: all of them must get through.
+        var layered = $"{registry.Host}/private/layers:v1";
+        await TestImages.LayeredAsync(d, name, layered);
+        await Ok(d.OrchAsync("push", layered));
+        await Ok(d.OrchAsync("rmi", layered));
+        await Ok(d.OrchAsync("pull", layered));
 
         Assert.Equal($"Removing login credentials for {registry.Host}", (await Ok(d.OrchAsync("logout", registry.Host))).Stdout.Trim());
         Assert.Equal(1, (await d.OrchAsync("pull", name)).ExitCode);

@@ -40,6 +40,15 @@ public sealed class TokenAuthTests
             Assert.Contains("Status: Downloaded newer image for " + name, pull.Stdout);
             Assert.Contains(("alice", "repository:private/box:pull"), tokens.Issued);
 
+            // Several layers go up and come down in parallel and meet the 401 together: one token serves them all.
+            var layered = $"{registry.Host}/private/layers:v1";
+            await TestImages.LayeredAsync(d, name, layered);
+            var pushLayers = await d.OrchAsync("push", layered);
+            Assert.True(pushLayers.ExitCode == 0, pushLayers.ToString());
+            Assert.Equal(0, (await d.OrchAsync("rmi", layered)).ExitCode);
+            var pullLayers = await d.OrchAsync("pull", layered);
+            Assert.True(pullLayers.ExitCode == 0, pullLayers.ToString());
+
             // skopeo, with the same credentials, sees what orch pushed through the token flow.
             var skopeo = await ProcessRunner.RunAsync("skopeo", ["inspect", "--tls-verify=false", "--creds", "alice:s3cret", "docker://" + name]);
             Assert.True(skopeo.ExitCode == 0, skopeo.ToString());
