@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orch.Api.V1;
 using Orch.Api.V1.Objects;
 using Orch.LoadBalancer.Splice;
 using Task = System.Threading.Tasks.Task;
@@ -122,7 +123,24 @@ public sealed class SplicePumpTests : IAsyncLifetime
         }
     }
 
-    private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
+    /// <summary>Open sockets, pipes and anon inodes (epoll, eventfd): what the balancer can leak. Files the runtime maps later (assemblies, pdbs) do not count.</summary>
+    private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Count(f =>
+    {
+        try
+        {
+            return new FileInfo(f).LinkTarget is { } t && (t.StartsWith("socket:", StringComparison.Ordinal) || t.StartsWith("pipe:", StringComparison.Ordinal) || t.StartsWith("anon_inode:", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    });
+
+    /// <summary>What the open fds are, by kind (socket, pipe, anon_inode:[eventpoll] …), for failure messages.</summary>
+    private static string FdKinds() => string.Join(", ", Directory.GetFiles("/proc/self/fd")
+        .Select(f => { try { return new FileInfo(f).LinkTarget?.Split(':')[0] ?? "?"; } catch (IOException) { return "gone"; } })
+        .Where(k => k is "socket" or "pipe" or "anon_inode")
+        .GroupBy(k => k).Select(g => $"{g.Count()} {g.Key}"));
 
     /// <summary>For each epoll instance of this process, the inodes of the files it watches (/proc/self/fdinfo, "ino:" in hex).</summary>
     private static List<HashSet<string>> EpollWatchSets()
@@ -186,7 +204,7 @@ public sealed class SplicePumpTests : IAsyncLifetime
 
         using var s = await ConnectAsync(port);
         var buffer = new byte[100];
-        var first = await s.ReceiveAsync(buffer).AsTask().WaitAsync(Deadline);
+        var first = await s.ReceiveAsync(buffer).WaitAsync(Deadline);
         var eof = await s.ReceiveAsync(buffer.AsMemory(first)).AsTask().WaitAsync(Deadline);
         await s.SendAsync("after your FIN"u8.ToArray());
         s.Shutdown(SocketShutdown.Send);
@@ -213,7 +231,7 @@ public sealed class SplicePumpTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<SocketException>(async () =>
         {
             var buffer = new byte[100];
-            while (await s.ReceiveAsync(buffer).AsTask().WaitAsync(Deadline) > 0)
+            while (await s.ReceiveAsync(buffer).WaitAsync(Deadline) > 0)
             {
             }
         });
@@ -262,6 +280,7 @@ public sealed class SplicePumpTests : IAsyncLifetime
         }
         await EventuallyAsync(() => Stats().Active == 0, () => $"{Stats().Active} open", "the warm-up connection closing");
         var before = OpenFds();
+        var kindsBefore = FdKinds();
 
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
         {
@@ -277,7 +296,7 @@ public sealed class SplicePumpTests : IAsyncLifetime
         Assert.Equal(expected, Stats().BytesOut);
         Assert.Equal(201UL, Stats().Connections);
         // The backend's sockets close on their own thread-pool tasks: wait for the count, then compare.
-        await EventuallyAsync(() => OpenFds() <= before, () => $"{OpenFds()} fds open, {before} before", "every fd closing");
+        await EventuallyAsync(() => OpenFds() <= before, () => $"{OpenFds()} fds open ({FdKinds()}), {before} before ({kindsBefore})", "every fd closing");
     }
 
     [Fact]
@@ -290,31 +309,36 @@ public sealed class SplicePumpTests : IAsyncLifetime
         }
         await EventuallyAsync(() => Stats().Active == 0, () => $"{Stats().Active} open", "the warm-up connection closing");
         var before = OpenFds();
+        var kindsBefore = FdKinds();
         var open = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ConnectAsync(port)));
         foreach (var s in open)
         {
             await s.SendAsync("x"u8.ToArray());
-            Assert.Equal(1, await s.ReceiveAsync(new byte[10]).AsTask().WaitAsync(Deadline));
+            Assert.Equal(1, await s.ReceiveAsync(new byte[10]).WaitAsync(Deadline));
         }
 
         // .NET's socket engine and the pump never watch the same socket (an event for a pumped
         // socket would cost .NET a thread-pool wakeup, and two owners could close it twice).
+        // .NET's set is the one with this test's own client sockets in it (they ran async operations).
         var sets = EpollWatchSets();
-        var inodes = sets.SelectMany(w => w).ToList();
-        Assert.True(sets.Count >= 2, $"expected .NET's and the pump's epoll sets, found {sets.Count}");
-        Assert.Equal(inodes.Count, inodes.Distinct().Count());
+        var link = new FileInfo($"/proc/self/fd/{open[0].SafeHandle.DangerousGetHandle()}").LinkTarget!; // socket:[INODE]
+        var clientInode = long.Parse(link["socket:[".Length..^1]).ToString("x");
+        var dotnet = Assert.Single(sets, w => w.Contains(clientInode));
+        var pumped = sets.Where(w => w != dotnet).SelectMany(w => w).ToHashSet();
+        Assert.True(pumped.Count >= 41, $"expected the pump to watch 20 connections' 40 sockets and the listener, saw {pumped.Count} files");
+        Assert.Empty(dotnet.Intersect(pumped));
 
         await lb.DisposeAsync();
 
         foreach (var s in open)
         {
-            var e = await Assert.ThrowsAsync<SocketException>(async () => await s.ReceiveAsync(new byte[10]).AsTask().WaitAsync(Deadline));
+            var e = await Assert.ThrowsAsync<SocketException>(async () => await s.ReceiveAsync(new byte[10]).WaitAsync(Deadline));
             Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
             s.Dispose();
         }
         await EventuallyAsync(() => SplicePump.Shared.Count == 0, () => $"{SplicePump.Shared.Count} in the pump", "the pump letting go");
         // The listener closed too (-1 fd), and the backends' sockets close on their own.
-        await EventuallyAsync(() => OpenFds() <= before - 1, () => $"{OpenFds()} fds open, {before} before", "every fd closing");
+        await EventuallyAsync(() => OpenFds() <= before - 1, () => $"{OpenFds()} fds open ({FdKinds()}), {before} before ({kindsBefore})", "every fd closing");
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
