@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Orch.LoadBalancer.Splice;
 
 namespace Orch.LoadBalancer;
 
@@ -10,22 +10,28 @@ namespace Orch.LoadBalancer;
 /// or a timeout moves on to the next backend, so a dead node or a stopped task costs no
 /// connection), optionally sends the PROXY v2 header, then copies both ways until each side has
 /// closed. No idle timeout: a quiet connection lives as long as both ends do, with TCP keepalive
-/// on both sockets to find dead peers.
+/// on both sockets to find dead peers. Everything after bind and listen runs on the splice pump
+/// (<see cref="SplicePump"/>): accept, connect and the copy (socket → pipe → socket with
+/// splice(2)) on its epoll threads, with no thread-pool hop per connection or per chunk.
 /// </summary>
 internal sealed partial class TcpForwarder : IAsyncDisposable
 {
     private readonly Socket listener;
+    private readonly int port;
     private readonly BackendPool pool;
     private readonly LoadBalancerOptions options;
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
-    private readonly Task accepting;
+    private readonly List<(PumpThread Thread, ulong Id)> watches = [];
 
     public TcpForwarder(int port, BackendPool pool, LoadBalancerOptions options, ILogger logger)
     {
+        this.port = port;
         this.pool = pool;
         this.options = options;
         this.logger = logger;
+        // A .NET Socket for bind and listen (their errors are the SocketExceptions LoadBalancer
+        // reports); .NET never polls it: only the pump accepts on it.
         listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -38,139 +44,112 @@ internal sealed partial class TcpForwarder : IAsyncDisposable
             listener.Dispose();
             throw;
         }
-        accepting = AcceptLoopAsync(stopping.Token);
-    }
-
-    private async Task AcceptLoopAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
+        var fd = (int)listener.SafeHandle.DangerousGetHandle();
+        _ = Libc.SetNonBlocking(fd);
+        foreach (var t in SplicePump.Shared.Threads)
         {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(ct);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                LogAcceptFailed(e.SocketErrorCode.ToString());
-                continue;
-            }
-            _ = Task.Run(() => ServeAsync(client, ct), CancellationToken.None);
+            watches.Add((t, t.Listen(fd, Accepted, e => LogAcceptFailed(SplicePump.Describe(e)))));
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken ct)
+    /// <summary>On a pump thread: starts serving a new connection (runs until its first wait).</summary>
+    private void Accepted(PumpThread pump, int client) => _ = ServeAsync(pump, client, stopping.Token);
+
+    private async Task ServeAsync(PumpThread pump, int client, CancellationToken ct)
     {
-        using var _ = client;
-        Configure(client);
-        var (backend, upstream) = await ConnectAsync(ct);
-        if (backend is null || upstream is null)
-        {
-            LogNoBackend(pool.Endpoint?.ServiceName ?? "", ((IPEndPoint)listener.LocalEndPoint!).Port);
-            return; // closing the accepted socket tells the client at once
-        }
-        using var __ = upstream;
+        var handedOver = false;
         try
         {
-            if (pool.Endpoint?.ProxyProtocol == "v2")
+            SplicePump.Configure(client, options);
+            var (backend, upstream) = await ConnectAsync(pump, ct);
+            if (backend is null)
             {
-                var header = ProxyProtocolV2.Header((IPEndPoint)client.RemoteEndPoint!, (IPEndPoint)client.LocalEndPoint!, stream: true);
-                await upstream.SendAsync(header, SocketFlags.None, ct);
+                if (!ct.IsCancellationRequested)
+                {
+                    LogNoBackend(pool.Endpoint?.ServiceName ?? "", port);
+                }
+                return; // closing the accepted socket tells the client at once
             }
-            await Task.WhenAll(PumpAsync(client, upstream, backend.AddIn, ct), PumpAsync(upstream, client, backend.AddOut, ct));
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
+            handedOver = HandOver(pump, client, backend, upstream, ct);
         }
         finally
         {
-            backend.Closed();
+            if (!handedOver)
+            {
+                _ = Libc.Close(client);
+            }
         }
+    }
+
+    /// <summary>Sends the PROXY header if asked, then gives both sockets to the pump, which owns them from here on.</summary>
+    private bool HandOver(PumpThread pump, int client, Backend backend, int upstream, CancellationToken ct)
+    {
+        var up = SplicePump.Pipe(backend.AddIn);
+        var down = SplicePump.Pipe(backend.AddOut);
+        var header = pool.Endpoint?.ProxyProtocol == "v2" && SplicePump.Peer(client) is { } from && SplicePump.Local(client) is { } to
+            ? ProxyProtocolV2.Header(from, to, stream: true)
+            : null;
+        var proxyOk = pool.Endpoint?.ProxyProtocol != "v2" || (header is not null && SplicePump.SendAll(upstream, header));
+        if (up is null || down is null || !proxyOk)
+        {
+            foreach (var fd in (ReadOnlySpan<int>)[up?.PipeRead ?? -1, up?.PipeWrite ?? -1, down?.PipeRead ?? -1, down?.PipeWrite ?? -1])
+            {
+                _ = fd >= 0 ? Libc.Close(fd) : 0;
+            }
+            Libc.Reset(upstream);
+            _ = Libc.Close(upstream);
+            backend.Closed();
+            return false;
+        }
+        pump.Adopt(client, upstream, up, down, backend, ct);
+        return true;
     }
 
     /// <summary>Tries backends in round-robin order until one accepts; each is tried at most once.</summary>
-    private async Task<(Backend?, Socket?)> ConnectAsync(CancellationToken ct)
+    private async Task<(Backend?, int)> ConnectAsync(PumpThread pump, CancellationToken ct)
     {
         var tried = new HashSet<Backend>();
-        while (pool.Next(tried) is { } b)
+        while (!ct.IsCancellationRequested && pool.Next(tried) is { } b)
         {
             tried.Add(b);
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            Configure(s);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.ConnectTimeout);
-            try
+            var (fd, error) = SplicePump.StartConnect(b.EndPoint, options);
+            if (error == Libc.EINPROGRESS)
             {
-                await s.ConnectAsync(b.EndPoint, timeout.Token);
+                error = await pump.ConnectedAsync(fd, options.ConnectTimeout, ct);
+            }
+            if (error == 0)
+            {
                 BackendPool.MarkConnected(b);
-                return (b, s);
+                return (b, fd);
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+            if (fd >= 0)
             {
-                s.Dispose();
-                pool.MarkFailed(b);
-                LogConnectFailed(b.TaskId, b.EndPoint.ToString(), e is SocketException se ? se.SocketErrorCode.ToString() : "timeout");
+                _ = Libc.Close(fd);
             }
-        }
-        return (null, null);
-    }
-
-    private void Configure(Socket s)
-    {
-        s.NoDelay = true;
-        s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        s.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, (int)options.KeepAliveIdle.TotalSeconds);
-        s.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
-        s.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
-    }
-
-    /// <summary>Copies until <paramref name="from"/> ends its side, then ends the same side towards <paramref name="to"/> (half-close).</summary>
-    private async Task PumpAsync(Socket from, Socket to, Action<long> count, CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
-        try
-        {
-            while (true)
+            if (ct.IsCancellationRequested)
             {
-                var n = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct);
-                if (n == 0)
-                {
-                    to.Shutdown(SocketShutdown.Send);
-                    return;
-                }
-                count(n);
-                var sent = 0;
-                while (sent < n)
-                {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, ct);
-                }
+                break;
             }
+            pool.MarkFailed(b);
+            LogConnectFailed(b.TaskId, b.EndPoint.ToString(), error == Libc.ETIMEDOUT ? "timeout" : SplicePump.Describe(error));
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // A reset on one side resets the other: the client must see that the task went away.
-            from.Close(0);
-            to.Close(0);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return (null, -1);
     }
 
     public async ValueTask DisposeAsync()
     {
         // Stops accepting; open connections run on until they end (the port left the table, not the tasks).
+        // The pump lets go of the listener before it is closed, so it never accepts on a reused fd number.
+        await Task.WhenAll(watches.Select(w => w.Thread.UnlistenAsync(w.Id)));
         listener.Dispose();
-        await accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>Ends every open connection too (orchd stopping).</summary>
-    public void Abort() => stopping.Cancel();
+    public void Abort()
+    {
+        stopping.Cancel();
+        SplicePump.Shared.Abort(stopping.Token);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: accept failed: {Error}")]
     private partial void LogAcceptFailed(string error);
