@@ -67,7 +67,7 @@ internal sealed partial class TcpForwarder : IAsyncDisposable
     {
         using var _ = client;
         Configure(client);
-        var (backend, upstream) = await ConnectAsync(ct);
+        var (backend, upstream) = await ConnectAsync(!IPAddress.IsLoopback(((IPEndPoint)client.LocalEndPoint!).Address), ct);
         if (backend is null || upstream is null)
         {
             LogNoBackend(pool.Endpoint?.ServiceName ?? "", ((IPEndPoint)listener.LocalEndPoint!).Port);
@@ -92,11 +92,14 @@ internal sealed partial class TcpForwarder : IAsyncDisposable
         }
     }
 
-    /// <summary>Tries backends in round-robin order until one accepts; each is tried at most once.</summary>
-    private async Task<(Backend?, Socket?)> ConnectAsync(CancellationToken ct)
+    /// <summary>
+    /// Tries backends in round-robin order until one accepts; each is tried at most once. <paramref name="remainder"/>:
+    /// the connection came past the kernel fast path, which took its share already (BackendPool.Next).
+    /// </summary>
+    private async Task<(Backend?, Socket?)> ConnectAsync(bool remainder, CancellationToken ct)
     {
         var tried = new HashSet<Backend>();
-        while (pool.Next(tried) is { } b)
+        while (pool.Next(tried, remainder) is { } b)
         {
             tried.Add(b);
             var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
