@@ -29,6 +29,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private Dictionary<(PortProtocol, uint), KernelPort> current = [];
     private bool installed;
+    private bool touched;
     private Task loop = Task.CompletedTask;
 
     public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied, ILogger logger)
@@ -51,6 +52,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
                 await iptables.RestoreAsync(stale, ct);
                 LogStaleRemoved();
             }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(e.Message); // no iptables: user space serves everything; orchd starts all the same
         }
         finally
         {
@@ -101,6 +106,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
             return true;
         }
         await io.WaitAsync(ct);
+        touched = true;
         try
         {
             var counters = rules.Counters(await iptables.SaveAsync(ct));
@@ -192,7 +198,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
         await io.WaitAsync();
         try
         {
-            await TeardownAsync(CancellationToken.None);
+            if (touched)
+            {
+                await TeardownAsync(CancellationToken.None); // a daemon that never had a table spawns nothing here
+            }
             installed = false;
             current = [];
         }
