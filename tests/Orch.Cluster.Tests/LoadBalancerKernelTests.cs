@@ -14,11 +14,12 @@ public sealed class LoadBalancerKernelTests
 {
     private const int Port = 8080;
 
-    // GET /cgi-bin/who answers "HOSTNAME CLIENT-ADDRESS" (busybox httpd gives CGI scripts the peer as REMOTE_ADDR).
+    // GET /cgi-bin/who answers "HOSTNAME CLIENT-ADDRESS" (busybox httpd gives CGI scripts the peer as REMOTE_ADDR;
+    // the CGI header ends in CRLF CRLF, which Web.GetAsync looks for).
     private static readonly string[] Who =
     [
         "sh", "-c",
-        "mkdir -p /srv/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $(hostname) $REMOTE_ADDR\\n' > /srv/cgi-bin/who "
+        "mkdir -p /srv/cgi-bin && printf '#!/bin/sh\\nprintf \"Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s %%s\\\\n\" \"$(hostname)\" \"$REMOTE_ADDR\"\\n' > /srv/cgi-bin/who "
         + $"&& chmod +x /srv/cgi-bin/who && touch /srv/ok && trap 'exit 0' TERM; httpd -f -p {Port} -h /srv & wait",
     ];
 
