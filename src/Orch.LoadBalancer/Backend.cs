@@ -20,6 +20,12 @@ internal sealed class Backend(string taskId, string nodeId, IPEndPoint endPoint)
     public bool Healthy { get; set; }
     public bool Draining { get; set; }
 
+    /// <summary>A task of this node that its agent no longer lets take new connections (stopping, exited), before the table says so.</summary>
+    public bool Withdrawn { get; set; }
+
+    /// <summary>The kernel fast path has a DNAT rule for it: connections that reach the listener on a non-loopback address skip it.</summary>
+    public bool KernelHandled { get; set; }
+
     /// <summary>Until when a connect failure keeps it at the back of the rotation (passive check).</summary>
     public DateTimeOffset SuspectUntil { get; set; }
 
@@ -44,4 +50,19 @@ internal sealed class Backend(string taskId, string nodeId, IPEndPoint endPoint)
     public void AddIn(long n) => Interlocked.Add(ref bytesIn, n);
 
     public void AddOut(long n) => Interlocked.Add(ref bytesOut, n);
+
+    private long kernelConnections;
+    private long kernelBytesIn;
+    private long kernelBytesOut;
+
+    /// <summary>Kernel counters of rules that were replaced (a rule's counters start at zero again).</summary>
+    public (long Connections, long BytesIn, long BytesOut) KernelFolded =>
+        (Interlocked.Read(ref kernelConnections), Interlocked.Read(ref kernelBytesIn), Interlocked.Read(ref kernelBytesOut));
+
+    public void FoldKernel(long connections, long bytesIn, long bytesOut)
+    {
+        Interlocked.Add(ref kernelConnections, connections);
+        Interlocked.Add(ref kernelBytesIn, bytesIn);
+        Interlocked.Add(ref kernelBytesOut, bytesOut);
+    }
 }

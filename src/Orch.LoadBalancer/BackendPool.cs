@@ -17,6 +17,7 @@ internal sealed class BackendPool(TimeProvider time)
     private readonly Lock gate = new();
     private Backend[] backends = [];
     private int cursor;
+    private int remainderCursor;
 
     public ServiceEndpoint? Endpoint { get; private set; }
 
@@ -62,39 +63,55 @@ internal sealed class BackendPool(TimeProvider time)
     /// <summary>
     /// The next backend for a new connection, skipping <paramref name="tried"/> ones; null when no
     /// eligible backend is left. Suspect backends are used only when nothing else is eligible.
+    /// <paramref name="remainder"/>: the connection came past the kernel fast path (a non-loopback
+    /// address), which already took its share for the backends it serves; walk the others with their own
+    /// cursor, and fall back to the kernel's ones only when none of the others is left.
     /// </summary>
-    public Backend? Next(IReadOnlySet<Backend>? tried = null)
+    public Backend? Next(IReadOnlySet<Backend>? tried = null, bool remainder = false)
     {
         lock (gate)
         {
-            var now = time.GetUtcNow();
-            Backend? fallback = null;
-            var fallbackAt = 0;
-            for (var i = 0; i < backends.Length; i++)
+            if (remainder && backends.Any(b => b.KernelHandled))
             {
-                var at = (cursor + i) % backends.Length;
-                var b = backends[at];
-                if (!b.Healthy || b.Draining || tried?.Contains(b) == true)
+                if (Pick(ref remainderCursor, tried, kernel: false, suspects: false) is { } b)
                 {
-                    continue;
+                    return b;
                 }
-                if (b.SuspectUntil > now)
-                {
-                    if (fallback is null)
-                    {
-                        (fallback, fallbackAt) = (b, at);
-                    }
-                    continue;
-                }
-                cursor = (at + 1) % backends.Length;
-                return b;
             }
-            if (fallback is not null)
-            {
-                cursor = (fallbackAt + 1) % backends.Length;
-            }
-            return fallback;
+            return Pick(ref cursor, tried, kernel: true, suspects: true);
         }
+    }
+
+    private Backend? Pick(ref int from, IReadOnlySet<Backend>? tried, bool kernel, bool suspects)
+    {
+        var now = time.GetUtcNow();
+        Backend? fallback = null;
+        var fallbackAt = 0;
+        for (var i = 0; i < backends.Length; i++)
+        {
+            var at = (from + i) % backends.Length;
+            var b = backends[at];
+            if (!b.Healthy || b.Draining || b.Withdrawn || (!kernel && b.KernelHandled) || tried?.Contains(b) == true)
+            {
+                continue;
+            }
+            if (b.SuspectUntil > now)
+            {
+                if (fallback is null)
+                {
+                    (fallback, fallbackAt) = (b, at);
+                }
+                continue;
+            }
+            from = (at + 1) % backends.Length;
+            return b;
+        }
+        if (fallback is null || !suspects)
+        {
+            return null;
+        }
+        from = (fallbackAt + 1) % backends.Length;
+        return fallback;
     }
 
     /// <summary>A connect to <paramref name="b"/> was refused or timed out.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orch.Api.V1;
 using Orch.Api.V1.Objects;
+using Orch.LoadBalancer.Kernel;
 
 namespace Orch.LoadBalancer;
 
@@ -11,11 +12,32 @@ namespace Orch.LoadBalancer;
 /// A table that drops a port closes its listener (open connections run on); one that drops a
 /// backend stops new connections to it at once. A port that cannot be bound (a host process
 /// holds it) is retried with every later table and shows in the stats with the error.
+/// With <see cref="LoadBalancerOptions.Kernel"/>, new connections for this node's own tasks are DNATed by
+/// the kernel straight to their containers (<see cref="KernelPlan"/>); the listener serves the rest.
 /// </summary>
-public sealed partial class LoadBalancer(LoadBalancerOptions options, TimeProvider time, ILogger<LoadBalancer> logger) : IAsyncDisposable
+public sealed partial class LoadBalancer : IAsyncDisposable
 {
+    private readonly LoadBalancerOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<LoadBalancer> logger;
     private readonly Lock gate = new();
     private readonly Dictionary<(PortProtocol, uint), Listener> listeners = [];
+    private readonly KernelPath? kernel;
+
+    public LoadBalancer(LoadBalancerOptions options, TimeProvider time, ILogger<LoadBalancer> logger)
+    {
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        if (options.Kernel is { } k)
+        {
+            kernel = new KernelPath(k, KernelWanted, KernelApplied, logger);
+            k.LocalTasks.Changed += LocalTasksChanged;
+        }
+    }
+
+    /// <summary>Removes kernel rules a killed daemon left (kernel path only); call once before the first table.</summary>
+    public System.Threading.Tasks.Task StartAsync(CancellationToken ct) => kernel?.StartAsync(ct) ?? System.Threading.Tasks.Task.CompletedTask;
 
     private sealed class Listener(BackendPool pool)
     {
@@ -52,7 +74,9 @@ public sealed partial class LoadBalancer(LoadBalancerOptions options, TimeProvid
                     Open(key, l, endpoint);
                 }
             }
+            MarkWithdrawn();
         }
+        kernel?.Request();
         foreach (var c in closing)
         {
             _ = c.DisposeAsync().AsTask();
@@ -79,8 +103,15 @@ public sealed partial class LoadBalancer(LoadBalancerOptions options, TimeProvid
         }
     }
 
-    /// <summary>This node's counters for one service (all when <paramref name="serviceId"/> is empty).</summary>
-    public LoadBalancerStats Stats(string serviceId = "")
+    /// <summary>This node's counters for one service (all when <paramref name="serviceId"/> is empty), the kernel's included (one iptables-save -c).</summary>
+    public async Task<LoadBalancerStats> StatsAsync(string serviceId, CancellationToken ct) =>
+        Stats(serviceId, kernel is null ? null : await kernel.CountersAsync(ct));
+
+    /// <summary>
+    /// This node's counters for one service (all when <paramref name="serviceId"/> is empty). Without
+    /// <paramref name="kernelCounters"/> the kernel's live counters are left out (only those of replaced rules count).
+    /// </summary>
+    public LoadBalancerStats Stats(string serviceId = "", IReadOnlyDictionary<string, (long Packets, long Bytes)>? kernelCounters = null)
     {
         var stats = new LoadBalancerStats();
         lock (gate)
@@ -103,18 +134,28 @@ public sealed partial class LoadBalancer(LoadBalancerOptions options, TimeProvid
                 };
                 foreach (var b in l.Pool.Backends)
                 {
+                    var key = KernelRules.ConnectionKey(protocol, port, b.TaskId);
+                    var (kc, ki, ko) = b.KernelFolded;
+                    if (kernelCounters is not null)
+                    {
+                        kc += kernelCounters.TryGetValue(key, out var c) ? c.Packets : 0;
+                        ki += kernelCounters.TryGetValue(key + "/in", out var i) ? i.Bytes : 0;
+                        ko += kernelCounters.TryGetValue(key + "/out", out var o) ? o.Bytes : 0;
+                    }
                     p.Backends.Add(new BackendStats
                     {
                         TaskId = b.TaskId,
                         NodeId = b.NodeId,
                         Address = b.EndPoint.ToString(),
                         Healthy = b.Healthy,
-                        Draining = b.Draining,
-                        Connections = (ulong)b.Connections,
+                        Draining = b.Draining || b.Withdrawn,
+                        Connections = (ulong)(b.Connections + kc),
                         Active = (ulong)Math.Max(0, b.Active),
                         Failures = (ulong)b.Failures,
-                        BytesIn = (ulong)b.BytesIn,
-                        BytesOut = (ulong)b.BytesOut,
+                        BytesIn = (ulong)(b.BytesIn + ki),
+                        BytesOut = (ulong)(b.BytesOut + ko),
+                        KernelConnections = (ulong)kc,
+                        KernelPath = b.KernelHandled,
                     });
                 }
                 stats.Ports.Add(p);
@@ -123,8 +164,86 @@ public sealed partial class LoadBalancer(LoadBalancerOptions options, TimeProvid
         return stats;
     }
 
+    /// <summary>The kernel plan of every port that can take it: listening (the port is ours), no PROXY header (only user space writes one), TCP.</summary>
+    private KernelSnapshot KernelWanted()
+    {
+        var local = options.Kernel!.LocalTasks;
+        var node = local.NodeId;
+        var ports = new Dictionary<(PortProtocol, uint), KernelPort>();
+        var backends = new Dictionary<string, Backend>(StringComparer.Ordinal);
+        lock (gate)
+        {
+            foreach (var ((protocol, port), l) in listeners)
+            {
+                var e = l.Pool.Endpoint;
+                var all = l.Pool.Backends;
+                foreach (var b in all)
+                {
+                    backends[KernelRules.ConnectionKey(protocol, port, b.TaskId)] = b;
+                }
+                if (e is null || l.Forwarder is null || e.ProxyProtocol.Length > 0 || protocol != PortProtocol.Tcp || node.Length == 0)
+                {
+                    continue;
+                }
+                ports[(protocol, port)] = KernelPlan.Plan(protocol, port, e.TargetPort, [.. all.Select(b => new KernelCandidate(
+                    b.TaskId, b.Healthy && !b.Draining && !b.Withdrawn, b.NodeId == node ? local.Task(b.TaskId).Address : null))]);
+            }
+        }
+        return new KernelSnapshot(ports, backends);
+    }
+
+    /// <summary>The kernel now serves <paramref name="ports"/>: user space leaves their local backends to it (for non-loopback arrivals).</summary>
+    private void KernelApplied(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> ports)
+    {
+        lock (gate)
+        {
+            foreach (var (key, l) in listeners)
+            {
+                var served = ports.TryGetValue(key, out var p) ? p.Targets.Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal) : [];
+                foreach (var b in l.Pool.Backends)
+                {
+                    b.KernelHandled = served.Contains(b.TaskId);
+                }
+            }
+        }
+    }
+
+    private void LocalTasksChanged()
+    {
+        lock (gate)
+        {
+            MarkWithdrawn();
+        }
+        kernel?.Request();
+    }
+
+    /// <summary>Local tasks the agent withdrew get no new connection from user space either, before the table says so (caller holds the gate).</summary>
+    private void MarkWithdrawn()
+    {
+        if (options.Kernel?.LocalTasks is not { } local)
+        {
+            return;
+        }
+        var node = local.NodeId;
+        foreach (var l in listeners.Values)
+        {
+            foreach (var b in l.Pool.Backends)
+            {
+                b.Withdrawn = node.Length > 0 && b.NodeId == node && local.Task(b.TaskId).Withdrawn;
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (options.Kernel is { } k)
+        {
+            k.LocalTasks.Changed -= LocalTasksChanged;
+        }
+        if (kernel is not null)
+        {
+            await kernel.DisposeAsync(); // first: connections the kernel would DNAT now reach the listeners while they close
+        }
         List<Listener> all;
         lock (gate)
         {

@@ -17,4 +17,7 @@ public sealed class LoadBalancerOptions
 
     /// <summary>Copy buffer per direction of a connection.</summary>
     public int BufferSize { get; init; } = 32 * 1024;
+
+    /// <summary>DNAT in the kernel for the node's own tasks (null: every connection goes through user space).</summary>
+    public KernelPathOptions? Kernel { get; init; }
 }

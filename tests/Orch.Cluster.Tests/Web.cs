@@ -7,14 +7,14 @@ namespace Orch.Cluster.Tests;
 /// <summary>What a user's HTTP client sees of a published service port: one GET per connection (HTTP/1.0).</summary>
 internal static class Web
 {
-    /// <summary>The body of GET / on HOST:PORT (trimmed); throws when nothing answers in time.</summary>
-    public static async Task<string> GetAsync(string host, int port, TimeSpan? timeout = null)
+    /// <summary>The body of GET <paramref name="path"/> on HOST:PORT (trimmed); throws when nothing answers in time.</summary>
+    public static async Task<string> GetAsync(string host, int port, TimeSpan? timeout = null, string path = "/")
     {
         using var client = new TcpClient();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
         await client.ConnectAsync(host, port, cts.Token);
         var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n"), cts.Token);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n"), cts.Token);
         using var reader = new StreamReader(stream);
         var response = await reader.ReadToEndAsync(cts.Token);
         var body = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);

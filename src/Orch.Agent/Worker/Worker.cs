@@ -22,21 +22,46 @@ public sealed partial class Worker : IAsyncDisposable
     private readonly Dictionary<string, (TaskRunner Runner, System.Threading.Tasks.Task Run)> runners = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
 
-    internal Worker(IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger<Worker> logger)
+    private readonly LocalTasks? local;
+
+    internal Worker(IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger<Worker> logger, LocalTasks? local = null)
     {
         this.executor = executor;
-        this.report = report;
+        this.local = local;
+        this.report = local is null ? report : u =>
+        {
+            Track(u);
+            report(u);
+        };
         this.time = time;
         this.logger = logger;
+    }
+
+    /// <summary>Keeps <see cref="local"/> in step with what the runners report (RUNNING and not unhealthy: serving; ended: withdrawn).</summary>
+    private void Track(TaskStatusUpdate u)
+    {
+        if (u.Status is not { } s)
+        {
+            return;
+        }
+        if (s.State == TaskState.Running && s.Health != TaskHealth.Unhealthy)
+        {
+            local!.Serving(u.TaskId, u.Addresses.Select(a => System.Net.IPAddress.TryParse(a, out var ip) ? ip : null).FirstOrDefault(ip => ip is not null));
+        }
+        else if (s.State > TaskState.Running || s.Health == TaskHealth.Unhealthy)
+        {
+            local!.Withdraw(u.TaskId);
+        }
     }
 
     /// <summary>A worker that runs tasks as containers of this node's engine.</summary>
     /// <param name="channels">The node's channels to managers (null while it has none), for images the managers carry.</param>
     /// <param name="managers">The managers' cluster addresses, nearest first.</param>
     internal static Worker ForEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images,
-        Func<Session.ManagerChannels?> channels, Func<IReadOnlyList<string>> managers, Action<TaskStatusUpdate> report, ILoggerFactory loggers) =>
+        Func<Session.ManagerChannels?> channels, Func<IReadOnlyList<string>> managers, Action<TaskStatusUpdate> report, ILoggerFactory loggers,
+        LocalTasks? local = null) =>
         new(new EngineExecutor(runtime, new Images.ImageFetcher(images, channels, managers, loggers.CreateLogger<Images.ImageFetcher>())),
-            report, TimeProvider.System, loggers.CreateLogger<Worker>());
+            report, TimeProvider.System, loggers.CreateLogger<Worker>(), local);
 
     public void Apply(Assignments assignments)
     {
@@ -48,6 +73,10 @@ public sealed partial class Worker : IAsyncDisposable
             {
                 if (runners.TryGetValue(task.Id, out var r))
                 {
+                    if (task.DesiredState > TaskState.Running)
+                    {
+                        local?.Withdraw(task.Id); // before the drain wait: the kernel fast path drops it at once
+                    }
                     r.Runner.Update(task);
                 }
                 else if (task.DesiredState <= TaskState.Running && task.Status?.State < TaskState.Complete)
@@ -67,6 +96,7 @@ public sealed partial class Worker : IAsyncDisposable
             removals.RemoveAll(t => t.IsCompleted);
             foreach (var (id, r) in runners.Where(r => !assigned.ContainsKey(r.Key)).ToList())
             {
+                local?.Withdraw(id);
                 r.Runner.RequestShutdown();
                 orphans.Add(r.Runner);
                 runners.Remove(id);
@@ -84,6 +114,7 @@ public sealed partial class Worker : IAsyncDisposable
             {
                 // Not ours any more (or finished and no longer needed): stop and remove it.
                 LogRemovingStale(taskId);
+                local?.Withdraw(taskId);
                 var removal = RemoveAsync(container.ContainerId);
                 lock (gate)
                 {
@@ -119,6 +150,7 @@ public sealed partial class Worker : IAsyncDisposable
         if (runner.ContainerId is { } id && !stopping.IsCancellationRequested)
         {
             await RemoveAsync(id);
+            local?.Forget(runner.TaskId);
         }
     }
 

@@ -7,5 +7,5 @@ namespace Orch.Node.Api;
 internal sealed class LoadBalancerApi(Orch.LoadBalancer.LoadBalancer balancer) : Orch.Api.V1.LoadBalancer.LoadBalancerBase
 {
     public override Task<LoadBalancerStats> Stats(LoadBalancerStatsRequest request, ServerCallContext context) =>
-        Task.FromResult(balancer.Stats(request.ServiceId));
+        balancer.StatsAsync(request.ServiceId, context.CancellationToken);
 }

@@ -12,12 +12,12 @@ namespace Orch.Node.Hosting;
 internal sealed partial class MetricsServer : IAsyncDisposable
 {
     private readonly Socket listener;
-    private readonly Func<string> render;
+    private readonly Func<CancellationToken, Task<string>> render;
     private readonly ILogger<MetricsServer> logger;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task serving;
 
-    public MetricsServer(IPEndPoint at, Func<string> render, ILogger<MetricsServer> logger)
+    public MetricsServer(IPEndPoint at, Func<CancellationToken, Task<string>> render, ILogger<MetricsServer> logger)
     {
         this.render = render;
         this.logger = logger;
@@ -68,7 +68,7 @@ internal sealed partial class MetricsServer : IAsyncDisposable
             }
             var requestLine = Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
             var ok = requestLine.StartsWith("GET /metrics ", StringComparison.Ordinal) || requestLine.StartsWith("GET /metrics?", StringComparison.Ordinal);
-            var body = ok ? render() : "404 page not found\n";
+            var body = ok ? await render(timeout.Token) : "404 page not found\n";
             var bytes = Encoding.UTF8.GetBytes(body);
             var head = ok ? "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n" : "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n";
             await client.SendAsync(Encoding.ASCII.GetBytes($"{head}Content-Length: {bytes.Length}\r\nConnection: close\r\n\r\n"), SocketFlags.None, timeout.Token);

@@ -23,8 +23,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
     private WebApplication? app;
     private ICgroupDriver? cgroups;
     private readonly Swarm.SwarmController swarm = new(options, loggerFactory);
-    private readonly Orch.LoadBalancer.LoadBalancer balancer = new(new Orch.LoadBalancer.LoadBalancerOptions(), TimeProvider.System,
-        loggerFactory.CreateLogger<Orch.LoadBalancer.LoadBalancer>());
+    // The agent's view of its tasks, for the balancer's kernel fast path (DNAT straight to local containers).
+    private readonly Orch.Agent.Worker.LocalTasks localTasks = new();
+    private Orch.LoadBalancer.LoadBalancer? balancer;
     private MetricsServer? metrics;
 
     /// <summary>Raised when the node must exit for its supervisor to restart it (a manager's Raft log failed).</summary>
@@ -47,6 +48,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         // Detected once, at start-up: a machine without usable cgroups fails here, not at the first `orch run`.
         cgroups = CgroupDriver.Detect(options.CgroupParent);
         LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
+        var balancer = this.balancer = new Orch.LoadBalancer.LoadBalancer(
+            new Orch.LoadBalancer.LoadBalancerOptions { Kernel = BalancerKernel.Options(options.Bridge, swarm, localTasks) },
+            TimeProvider.System, loggerFactory.CreateLogger<Orch.LoadBalancer.LoadBalancer>());
 
         // No appsettings reload: its watcher is recursive over the content root (the working directory), so a daemon
         // started in / or above its data root took an inotify event for every write of every unpacked layer.
@@ -102,12 +106,14 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         await app.StartAsync(ct);
         // Swarm membership after the engine: an agent may be handed tasks as soon as it registers.
         swarm.Fatal += reason => Fatal?.Invoke(reason);
-        swarm.AttachLoadBalancer(balancer);
+        // Kernel rules a killed orchd of this bridge left go before the first endpoint table.
+        await balancer.StartAsync(ct);
+        swarm.AttachLoadBalancer(balancer, localTasks);
         swarm.AttachEngine(app.Services.GetRequiredService<Orch.Engine.Runtime.ContainerRuntime>(), app.Services.GetRequiredService<ImageStore>());
         await swarm.StartAsync(ct);
         if (options.MetricsAddr is { } metricsAddr)
         {
-            metrics = new MetricsServer(metricsAddr, () => Orch.LoadBalancer.PrometheusText.Format(balancer.Stats()), loggerFactory.CreateLogger<MetricsServer>());
+            metrics = new MetricsServer(metricsAddr, async t => Orch.LoadBalancer.PrometheusText.Format(await balancer.StatsAsync("", t)), loggerFactory.CreateLogger<MetricsServer>());
         }
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -121,7 +127,10 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
             await metrics.DisposeAsync();
         }
         await swarm.DisposeAsync();
-        await balancer.DisposeAsync();
+        if (balancer is not null)
+        {
+            await balancer.DisposeAsync();
+        }
         if (app is not null)
         {
             await app.StopAsync(ct);

@@ -30,9 +30,13 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
     private (Orch.Engine.Runtime.ContainerRuntime Runtime, Orch.Engine.Images.ImageStore Images)? engine;
 
     private Orch.LoadBalancer.LoadBalancer? balancer;
+    private Orch.Agent.Worker.LocalTasks? localTasks;
 
-    /// <summary>This node's load balancer, fed with the endpoint tables of the agent's session (set by the node before <see cref="StartAsync"/>).</summary>
-    public void AttachLoadBalancer(Orch.LoadBalancer.LoadBalancer lb) => balancer = lb;
+    /// <summary>
+    /// This node's load balancer, fed with the endpoint tables of the agent's session, and the agent's view of
+    /// its tasks that the balancer's kernel fast path follows (set by the node before <see cref="StartAsync"/>).
+    /// </summary>
+    public void AttachLoadBalancer(Orch.LoadBalancer.LoadBalancer lb, Orch.Agent.Worker.LocalTasks local) => (balancer, localTasks) = (lb, local);
 
     /// <summary>The engine the agent runs tasks with (set by the node before <see cref="StartAsync"/>).</summary>
     public void AttachEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images) => engine = (runtime, images);
@@ -112,7 +116,7 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         var session = new AgentSession(channels, KnownManagers, OnManagers, Register, TimeProvider.System, loggers.CreateLogger<AgentSession>());
         if (engine is { } e)
         {
-            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers);
+            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers, localTasks);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
             var logs = Orch.Agent.Worker.TaskLogPublisher.ForEngine(e.Runtime, session.SendLog, loggers);

@@ -55,6 +55,8 @@ internal static class LoadBalancerView
                 w.WriteNumber("ConnectFailures", b.Failures);
                 w.WriteNumber("BytesIn", b.BytesIn);
                 w.WriteNumber("BytesOut", b.BytesOut);
+                w.WriteNumber("KernelConnections", b.KernelConnections);
+                w.WriteBoolean("KernelPath", b.KernelPath);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -72,7 +74,7 @@ internal static class LoadBalancerView
             foreach (var b in p.Backends)
             {
                 var state = b.Draining ? "draining" : b.Healthy ? "healthy" : "unhealthy";
-                lines.Add($"  {b.TaskId}  {b.Address,-21}  {state,-9}  connections={b.Connections} active={b.Active} failures={b.Failures} bytes_in={b.BytesIn} bytes_out={b.BytesOut}");
+                lines.Add($"  {b.TaskId}  {b.Address,-21}  {state,-9}  connections={b.Connections}{(b.KernelPath || b.KernelConnections > 0 ? $" (kernel {b.KernelConnections})" : "")} active={b.Active} failures={b.Failures} bytes_in={b.BytesIn} bytes_out={b.BytesOut}");
             }
         }
     }

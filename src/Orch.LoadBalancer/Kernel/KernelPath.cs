@@ -1,0 +1,222 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PortProtocol = Orch.Api.V1.Objects.PortProtocol;
+
+namespace Orch.LoadBalancer.Kernel;
+
+/// <summary>What the balancer wants of the kernel now: the ports' plans and every backend by counter key.</summary>
+internal sealed record KernelSnapshot(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> Ports, IReadOnlyDictionary<string, Backend> Backends);
+
+/// <summary>
+/// Keeps the kernel's rules equal to the balancer's plan: one background loop, woken by every table or
+/// local-task change, applies the difference in one `iptables-restore --noflush` transaction (after one
+/// `iptables-save -c`, whose counters of the rules about to be replaced are folded into their backends).
+/// Starts by removing what a killed daemon of the same prefix left; disposing removes everything.
+/// A failed transaction tears the rules down (user space then serves every connection) and is retried
+/// with the next change or after <see cref="RetryAfter"/>.
+/// </summary>
+internal sealed partial class KernelPath : IAsyncDisposable
+{
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    private readonly KernelRules rules;
+    private readonly IIptables iptables;
+    private readonly Func<KernelSnapshot> snapshot;
+    private readonly Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim io = new(1, 1);
+    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource stop = new();
+    private Dictionary<(PortProtocol, uint), KernelPort> current = [];
+    private bool installed;
+    private bool touched;
+    private Task loop = Task.CompletedTask;
+
+    public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied, ILogger logger)
+    {
+        rules = new KernelRules(options.ChainPrefix, options.Comment);
+        iptables = options.Iptables;
+        this.snapshot = snapshot;
+        this.applied = applied;
+        this.logger = logger;
+    }
+
+    /// <summary>Removes the rules of a daemon of the same prefix that was killed, then follows the plan.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await io.WaitAsync(ct);
+        try
+        {
+            if (rules.Teardown(await iptables.SaveAsync(ct)) is { } stale)
+            {
+                await iptables.RestoreAsync(stale, ct);
+                LogStaleRemoved();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(e.Message); // no iptables: user space serves everything; orchd starts all the same
+        }
+        finally
+        {
+            io.Release();
+        }
+        loop = RunAsync(stop.Token);
+    }
+
+    /// <summary>The plan may have changed: apply it soon (coalesced).</summary>
+    public void Request() => wake.Writer.TryWrite(true);
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (await wake.Reader.WaitToReadAsync(ct))
+            {
+                wake.Reader.TryRead(out _);
+                if (!await SyncAsync(ct))
+                {
+                    _ = RetryLaterAsync(ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RetryLaterAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(RetryAfter, ct);
+            Request();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<bool> SyncAsync(CancellationToken ct)
+    {
+        var want = snapshot();
+        var desired = want.Ports.Where(p => p.Value.Targets.Count > 0).ToDictionary(p => p.Key, p => p.Value);
+        if (installed && desired.Count == current.Count && desired.All(d => current.TryGetValue(d.Key, out var c) && c.SameRules(d.Value)))
+        {
+            return true;
+        }
+        await io.WaitAsync(ct);
+        touched = true;
+        try
+        {
+            var counters = rules.Counters(await iptables.SaveAsync(ct));
+            Fold(counters, desired, want.Backends);
+            await iptables.RestoreAsync(rules.Sync(current, desired, jumps: !installed), ct);
+            installed = true;
+            current = desired;
+            LogApplied(desired.Count, desired.Values.Sum(p => p.Targets.Count));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(e.Message);
+            current = [];
+            installed = false;
+            await TeardownAsync(ct);
+            applied(current);
+            return false;
+        }
+        finally
+        {
+            io.Release();
+        }
+        applied(desired);
+        return true;
+    }
+
+    /// <summary>Adds the counters of the rules the next transaction replaces to their backends: all accounting rules, the DNAT rules of changed or dropped ports.</summary>
+    private void Fold(IReadOnlyDictionary<string, (long Packets, long Bytes)> counters, Dictionary<(PortProtocol, uint), KernelPort> desired, IReadOnlyDictionary<string, Backend> backends)
+    {
+        var replaced = current.Values.Where(p => !desired.TryGetValue((p.Protocol, p.Port), out var d) || !d.SameRules(p)).ToList();
+        foreach (var p in replaced)
+        {
+            foreach (var t in p.Targets)
+            {
+                var key = KernelRules.ConnectionKey(p.Protocol, p.Port, t.TaskId);
+                if (counters.TryGetValue(key, out var c) && backends.TryGetValue(key, out var b))
+                {
+                    b.FoldKernel(c.Packets, 0, 0);
+                }
+            }
+        }
+        foreach (var (key, b) in backends)
+        {
+            var inBytes = counters.TryGetValue(key + "/in", out var i) ? i.Bytes : 0;
+            var outBytes = counters.TryGetValue(key + "/out", out var o) ? o.Bytes : 0;
+            b.FoldKernel(0, inBytes, outBytes);
+        }
+    }
+
+    /// <summary>The live counters of the kernel's rules (one iptables-save -c), by key; empty when the path is off.</summary>
+    public async Task<IReadOnlyDictionary<string, (long Packets, long Bytes)>> CountersAsync(CancellationToken ct)
+    {
+        await io.WaitAsync(ct);
+        try
+        {
+            return installed ? rules.Counters(await iptables.SaveAsync(ct)) : new Dictionary<string, (long, long)>();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(e.Message);
+            return new Dictionary<string, (long, long)>();
+        }
+        finally
+        {
+            io.Release();
+        }
+    }
+
+    private async Task TeardownAsync(CancellationToken ct)
+    {
+        try
+        {
+            if (rules.Teardown(await iptables.SaveAsync(ct)) is { } script)
+            {
+                await iptables.RestoreAsync(script, ct);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(e.Message);
+        }
+    }
+
+    /// <summary>Stops following the plan and removes every rule (orchd stopping).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await io.WaitAsync();
+        try
+        {
+            if (touched)
+            {
+                await TeardownAsync(CancellationToken.None); // a daemon that never had a table spawns nothing here
+            }
+            installed = false;
+            current = [];
+        }
+        finally
+        {
+            io.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: removed kernel fast path rules left by an earlier run")]
+    private partial void LogStaleRemoved();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "load balancer: kernel fast path serves {Ports} port(s), {Targets} local task rule(s)")]
+    private partial void LogApplied(int ports, int targets);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: kernel fast path failed, user space serves every connection: {Error}")]
+    private partial void LogFailed(string error);
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Orch.Api.V1.Objects;
+
+namespace Orch.LoadBalancer.Kernel;
+
+/// <summary>
+/// The kernel fast path's iptables rules as iptables-restore scripts (pure: text in, text out). All of one
+/// balancer lives in chains named after its prefix (ORCH-&lt;bridge&gt;, so two daemons of one network
+/// namespace never meet): nat <c>P-L</c> (one jump per published port the kernel serves), nat <c>P-LT&lt;port&gt;</c> /
+/// <c>P-LU&lt;port&gt;</c> (the port's nth DNAT rules) and mangle <c>P-LA</c> (byte accounting). The only rules
+/// outside them are the jumps from the built-in chains, each with the comment "orch:&lt;bridge&gt;:lb"; the
+/// rules inside carry "orch:&lt;bridge&gt;:lb:KEY" so that counters are read back by key.
+/// Chain names stay within iptables' 28 characters for a bridge name of up to 15.
+/// </summary>
+internal sealed partial class KernelRules(string prefix, string comment)
+{
+    public string DispatchChain => prefix + "-L";
+    public string AccountChain => prefix + "-LA";
+    public string Comment => comment;
+
+    public string PortChain(PortProtocol protocol, uint port) =>
+        prefix + (protocol == PortProtocol.Udp ? "-LU" : "-LT") + port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Counter key of a port's DNAT rule for a task (its packet counter = new connections).</summary>
+    public static string ConnectionKey(PortProtocol protocol, uint port, string taskId) =>
+        $"{Proto(protocol)}/{port.ToString(CultureInfo.InvariantCulture)}/{taskId}";
+
+    /// <summary>
+    /// Brings the chains from <paramref name="applied"/> to <paramref name="desired"/> in one transaction. Port
+    /// chains whose rules are unchanged are not touched (their nth counters keep their place in the cycle); the
+    /// dispatch and accounting chains are rebuilt. <paramref name="jumps"/>: also create the chains' jumps
+    /// (first apply after a clean slate).
+    /// </summary>
+    public string Sync(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> applied, IReadOnlyDictionary<(PortProtocol, uint), KernelPort> desired, bool jumps)
+    {
+        var live = desired.Values.Where(p => p.Targets.Count > 0).OrderBy(p => p.Protocol).ThenBy(p => p.Port).ToList();
+        var changed = live.Where(p => !applied.TryGetValue((p.Protocol, p.Port), out var old) || !old.SameRules(p)).ToList();
+        var gone = applied.Values.Where(p => p.Targets.Count > 0 && !live.Any(l => l.Protocol == p.Protocol && l.Port == p.Port)).ToList();
+
+        var sb = new StringBuilder("*nat\n");
+        // A chain line on an existing chain flushes it under --noflush (how chains are rebuilt).
+        sb.Append(':').Append(DispatchChain).Append(" - [0:0]\n");
+        foreach (var p in changed)
+        {
+            sb.Append(':').Append(PortChain(p.Protocol, p.Port)).Append(" - [0:0]\n");
+        }
+        if (jumps)
+        {
+            // Addressed to this node (any local address but loopback: 127.0.0.0/8 stays with the listener).
+            foreach (var hook in new[] { "PREROUTING", "OUTPUT" })
+            {
+                sb.Append($"-A {hook} ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment \"{comment}\" -j {DispatchChain}\n");
+            }
+        }
+        foreach (var p in live)
+        {
+            sb.Append($"-A {DispatchChain} -p {Proto(p.Protocol)} -m {Proto(p.Protocol)} --dport {p.Port} -j {PortChain(p.Protocol, p.Port)}\n");
+        }
+        foreach (var p in changed)
+        {
+            foreach (var t in p.Targets)
+            {
+                var nth = t.Every > 1 ? $"-m statistic --mode nth --every {t.Every} --packet {t.Packet} " : "";
+                sb.Append($"-A {PortChain(p.Protocol, p.Port)} -p {Proto(p.Protocol)} {nth}")
+                  .Append($"-m comment --comment \"{comment}:{ConnectionKey(p.Protocol, p.Port, t.TaskId)}\" ")
+                  .Append($"-j DNAT --to-destination {t.Destination}\n");
+            }
+        }
+        foreach (var p in gone)
+        {
+            sb.Append("-F ").Append(PortChain(p.Protocol, p.Port)).Append('\n');
+            sb.Append("-X ").Append(PortChain(p.Protocol, p.Port)).Append('\n');
+        }
+        sb.Append("COMMIT\n*mangle\n");
+        sb.Append(':').Append(AccountChain).Append(" - [0:0]\n");
+        if (jumps)
+        {
+            // Only DNATed connections can be ours; PREROUTING sees both directions of forwarded traffic and the
+            // task's replies to local clients, OUTPUT a local client's packets to the task.
+            foreach (var hook in new[] { "PREROUTING", "OUTPUT" })
+            {
+                sb.Append($"-A {hook} -m conntrack --ctstate DNAT -m comment --comment \"{comment}\" -j {AccountChain}\n");
+            }
+        }
+        foreach (var p in live)
+        {
+            foreach (var t in p.Targets)
+            {
+                foreach (var (dir, suffix) in new[] { ("ORIGINAL", "in"), ("REPLY", "out") })
+                {
+                    sb.Append($"-A {AccountChain} -m conntrack --ctproto {Proto(p.Protocol)} --ctorigdstport {p.Port} ")
+                      .Append($"--ctreplsrc {t.Destination.Address} --ctreplsrcport {t.Destination.Port} --ctdir {dir} ")
+                      .Append($"-m comment --comment \"{comment}:{ConnectionKey(p.Protocol, p.Port, t.TaskId)}/{suffix}\" -j RETURN\n");
+                }
+            }
+        }
+        sb.Append("COMMIT\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Deletes our jumps, then flushes and deletes our chains; null when nothing of ours is in <paramref name="save"/>.</summary>
+    public string? Teardown(string save)
+    {
+        var sb = new StringBuilder();
+        foreach (var (table, lines) in Tables(save))
+        {
+            var chains = lines.Where(l => l.StartsWith(':')).Select(l => l[1..].Split(' ')[0]).Where(Ours).ToList();
+            var jumps = lines.Select(StripCounters)
+                .Where(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.Contains($"--comment \"{comment}\"", StringComparison.Ordinal)
+                    && !Ours(l.Split(' ')[1]))
+                .ToList();
+            if (chains.Count == 0 && jumps.Count == 0)
+            {
+                continue;
+            }
+            sb.Append('*').Append(table).Append('\n');
+            foreach (var j in jumps)
+            {
+                sb.Append("-D ").Append(j["-A ".Length..]).Append('\n');
+            }
+            foreach (var c in chains)
+            {
+                sb.Append("-F ").Append(c).Append('\n');
+            }
+            foreach (var c in chains)
+            {
+                sb.Append("-X ").Append(c).Append('\n');
+            }
+            sb.Append("COMMIT\n");
+        }
+        return sb.Length == 0 ? null : sb.ToString();
+    }
+
+    /// <summary>Packet and byte counters of our keyed rules in `iptables-save -c` output: key → (packets, bytes).</summary>
+    public IReadOnlyDictionary<string, (long Packets, long Bytes)> Counters(string save)
+    {
+        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        var keyed = comment + ":";
+        foreach (var line in save.Split('\n'))
+        {
+            var m = CounterLine().Match(line);
+            if (!m.Success || !m.Groups["comment"].Value.StartsWith(keyed, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var key = m.Groups["comment"].Value[keyed.Length..];
+            var value = (long.Parse(m.Groups["p"].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups["b"].Value, CultureInfo.InvariantCulture));
+            result[key] = result.TryGetValue(key, out var old) ? (old.Item1 + value.Item1, old.Item2 + value.Item2) : value;
+        }
+        return result;
+    }
+
+    /// <summary>Our chains: the dispatch and accounting chains and the per-port ones, nothing else of the prefix (the engine's ORCH-&lt;bridge&gt;…).</summary>
+    private bool Ours(string chain) =>
+        chain == DispatchChain || chain == AccountChain
+        || (chain.Length > DispatchChain.Length + 1 && chain.StartsWith(DispatchChain, StringComparison.Ordinal)
+            && chain[DispatchChain.Length] is 'T' or 'U' && chain[(DispatchChain.Length + 1)..].All(char.IsAsciiDigit));
+
+    private static IEnumerable<(string Table, List<string> Lines)> Tables(string save)
+    {
+        string? table = null;
+        var lines = new List<string>();
+        foreach (var raw in save.Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (line.StartsWith('*'))
+            {
+                table = line[1..];
+                lines = [];
+            }
+            else if (line == "COMMIT" && table is not null)
+            {
+                yield return (table, lines);
+                table = null;
+            }
+            else if (table is not null)
+            {
+                lines.Add(line);
+            }
+        }
+    }
+
+    private static string StripCounters(string line) =>
+        line.StartsWith('[') && line.IndexOf("] ", StringComparison.Ordinal) is var end and > 0 ? line[(end + 2)..] : line;
+
+    private static string Proto(PortProtocol p) => p == PortProtocol.Udp ? "udp" : "tcp";
+
+    [GeneratedRegex("""^\[(?<p>\d+):(?<b>\d+)\] -A \S+ .*--comment "?(?<comment>[^" ]+)"?""")]
+    private static partial Regex CounterLine();
+}

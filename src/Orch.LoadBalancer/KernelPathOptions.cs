@@ -1,0 +1,15 @@
+namespace Orch.LoadBalancer;
+
+/// <summary>The kernel fast path for tasks of this node (see README "How traffic reaches a task").</summary>
+public sealed class KernelPathOptions
+{
+    /// <summary>Prefix of the balancer's chains, unique per daemon in a network namespace (orchd: ORCH-&lt;bridge&gt;).</summary>
+    public required string ChainPrefix { get; init; }
+
+    /// <summary>Comment of the balancer's rules (orchd: orch:&lt;bridge&gt;:lb).</summary>
+    public required string Comment { get; init; }
+
+    public required IIptables Iptables { get; init; }
+
+    public required ILocalTasks LocalTasks { get; init; }
+}
