@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds orch (NativeAOT), orchd and the native launcher into out/bin, and the test projects.
+# Builds orch and orchd (both NativeAOT) and the native launcher into out/bin, and the test projects.
 # One step from a clean clone; everything else (README, CI, benchmarks) calls this.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,10 @@ if [[ -d src/Orch.Engine/native ]]; then
 fi
 
 dotnet build Orchestrator.sln -c Release -nologo -clp:ErrorsOnly -v:q
-dotnet publish src/Orch.Node/Orch.Node.csproj -c Release --no-build -nologo -v:q -o out/lib/orchd
+# orchd is NativeAOT as the CLI (memory: no JIT or IL images); a clean directory so no framework-dependent
+# orchd.dll of an older build is left next to it.
+rm -rf out/lib/orchd
+dotnet publish src/Orch.Node/Orch.Node.csproj -c Release -r linux-x64 -nologo -clp:ErrorsOnly -v:q -o out/lib/orchd
 ln -sfn ../lib/orchd/orchd out/bin/orchd
 dotnet publish src/Orch.Cli/Orch.Cli.csproj -c Release -r linux-x64 -nologo -clp:ErrorsOnly -v:q -o out/lib/orch
 install -m 0755 out/lib/orch/orch out/bin/orch

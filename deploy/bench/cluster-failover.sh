@@ -3,6 +3,7 @@
 #   failover:  kill -9 of the leader -> first successful write (node update --label-add) through a surviving
 #              manager; target < 2 s (Swarm's defaults elect after 10-20 s)
 #   no quorum: two of three managers killed -> the write through the survivor fails; target < 5 s
+#   idle RSS:  each manager's orchd after the fresh cluster settled and sat idle 10 s; target < 100 MB (issue 8)
 # Prints the median and max of each and its ratio to the target. Needs root.
 # Usage: deploy/bench/cluster-failover.sh [RUNS]   (default 5)
 set -euo pipefail
@@ -28,6 +29,11 @@ settle() { # all three managers back, one leader, writes work
 }
 stats() { sort -n | awk -v target="$1" '{v[NR] = $1} END {m = v[int((NR + 1) / 2)]; printf "median %.2f s, max %.2f s (n=%d); median/target = %.2f\n", m, v[NR], NR, m / target}'; }
 
+settle
+sleep 10
+rss_mb=()
+for k in 1 2 3; do rss_mb+=("$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$("$C" pid "$k")/status")"); done
+
 fail_times=() quorum_times=()
 for run in $(seq "$RUNS"); do
     settle
@@ -50,6 +56,8 @@ done
 echo "failover (kill -9 leader -> first write through a survivor), target 2 s: $(printf '%s\n' "${fail_times[@]}" | stats 2)"
 echo "no quorum (2 of 3 managers killed -> write fails), target 5 s:        $(printf '%s\n' "${quorum_times[@]}" | stats 5)"
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "manager orchd idle RSS (n1 n2 n3): ${rss_mb[*]} MB, target < 100 MB"
 . "$ROOT/deploy/bench/result.sh"
 result cluster.failover s "$(printf '%s\n' "${fail_times[@]}" | median)" - 'orch<2'
 result cluster.no-quorum-error s "$(printf '%s\n' "${quorum_times[@]}" | median)" - 'orch<=5'
+result cluster.manager-idle-rss MB "$(printf '%s\n' "${rss_mb[@]}" | median)" - 'orch<100'

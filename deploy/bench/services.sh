@@ -67,7 +67,9 @@ one_node_round() {
     local pid kib
     pid=$("$CL" pid 1); kib=$(rss_kib "$pid")
     for m in $(pgrep -x orch-launch || true); do
-        [[ $(readlink "/proc/$m/ns/net" 2>/dev/null) == $(readlink "/proc/$pid/ns/net") ]] || continue
+        # Quoted right side: unquoted it is a glob pattern and "net:[4026532258]" a bracket expression, which
+        # matched no monitor (they were never counted before).
+        [[ $(readlink "/proc/$m/ns/net" 2>/dev/null) == "$(readlink "/proc/$pid/ns/net")" ]] || continue
         kib=$((kib + $(rss_kib "$m")))
     done
     OURS[mem]+=" $(awk -v k="$kib" 'BEGIN{printf "%.1f", k/1024}')"

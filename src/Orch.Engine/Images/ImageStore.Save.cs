@@ -52,9 +52,10 @@ public sealed partial class ImageStore
                     var full = ImageReference.Parse(name);
                     d["annotations"] = new JsonObject { ["io.containerd.image.name"] = full.ToString(), ["org.opencontainers.image.ref.name"] = full.Tag };
                 }
-                ociIndex.Add(d);
+                // As JsonNode: JsonArray.Add<T> would serialize through reflection (orchd is NativeAOT).
+                ociIndex.Add((JsonNode)d);
             }
-            dockerManifest.Add(new JsonObject
+            dockerManifest.Add((JsonNode)new JsonObject
             {
                 ["Config"] = "blobs/sha256/" + Digest.Hex(id),
                 ["RepoTags"] = new JsonArray(names.Select(n => (JsonNode?)n).ToArray()),

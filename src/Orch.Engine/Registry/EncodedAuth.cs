@@ -12,13 +12,17 @@ public static class EncodedAuth
 {
     public static string Encode(string user, string password, string serverAddress)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+        // Written field by field rather than through JsonSerializer: no reflection (orchd is published NativeAOT).
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            ["username"] = user,
-            ["password"] = password,
-            ["serveraddress"] = serverAddress,
-        });
-        return Convert.ToBase64String(json).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            w.WriteStartObject();
+            w.WriteString("username", user);
+            w.WriteString("password", password);
+            w.WriteString("serveraddress", serverAddress);
+            w.WriteEndObject();
+        }
+        return Convert.ToBase64String(buffer.WrittenSpan).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
     /// <summary>The user and password, or null for "" or a malformed value (then the node's own credentials apply).</summary>

@@ -24,7 +24,7 @@ internal sealed record SwarmState
         {
             return null;
         }
-        return JsonSerializer.Deserialize<SwarmState>(File.ReadAllText(path))
+        return JsonSerializer.Deserialize(File.ReadAllText(path), SwarmStateJson.Default.SwarmState)
             ?? throw new InvalidDataException($"{path} is empty or not a swarm state");
     }
 
@@ -34,7 +34,7 @@ internal sealed record SwarmState
         var temp = path + ".tmp";
         using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(f, this, new JsonSerializerOptions { WriteIndented = true });
+            JsonSerializer.Serialize(f, this, SwarmStateJson.Default.SwarmState);
             f.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
