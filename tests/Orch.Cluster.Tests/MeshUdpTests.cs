@@ -18,7 +18,8 @@ public sealed class MeshUdpTests
     [Fact]
     public async Task NewFlows_RoundRobinOverThreeTasksOnThreeNodes_ThroughEveryNode()
     {
-        await using var c = await TestCluster.UpAsync(3);
+        // 3 managers: `service inspect` through each node shows that node's balancer (a worker cannot answer it).
+        await using var c = await TestCluster.UpAsync(3, managers: 3);
         await Services.ImportBusyboxAsync(c);
         await EchoImage.ImportAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "udp", "--replicas", "3", "--replicas-max-per-node", "1",
