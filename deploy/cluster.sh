@@ -25,6 +25,10 @@
 #   ORCH_CLUSTER_STATE  state directory (default /var/lib/orch-cluster/$NAME)
 #   ORCH_CLUSTER_RUN    runtime directory (default /run/orch-cluster/$NAME)
 #   ORCH_CLUSTER_TIMEOUT seconds to wait for a daemon or for all nodes Ready (default 90)
+#   ORCH_CLUSTER_ORCHD_ARGS extra orchd flags for every node this command starts (up, start), e.g.
+#                       "--node-memory 256MiB" for nodes that advertise less than the machine has
+#   ORCH_CLUSTER_ORCHD_ARGS_K the same for node K only, instead of ORCH_CLUSTER_ORCHD_ARGS (e.g. _4 for node 4);
+#                       both for the netns backend only
 #   ORCH_BIN            where orch and orchd are (default out/bin; built by deploy/build.sh when missing)
 #   ORCH_CLUSTER_BACKEND netns (default) or compose: the nodes are docker-compose.test.yml's containers
 #                       (see deploy/node-image/compose-backend.sh); every verb and the layout stay the same
@@ -103,7 +107,10 @@ umount -l "$cg"; rmdir "$cg"
 exec "$@"'
 
 start_node() {
-    local k=$1 dir="$STATE/n$1" run="$RUN/n$1" pid i
+    local k=$1 dir="$STATE/n$1" run="$RUN/n$1" pid i extra_var="ORCH_CLUSTER_ORCHD_ARGS_$1"
+    local -a extra
+    # Flags only (no spaces inside a value), split on whitespace.
+    read -r -a extra <<<"${!extra_var-${ORCH_CLUSTER_ORCHD_ARGS:-}}"
     if pid=$(live_pid "$k"); then
         say "node $k already runs (pid $pid)"
         return 0
@@ -116,7 +123,7 @@ start_node() {
         /bin/sh -c "$NODE_INIT" node-init "n$k" "$run/.cgroup" \
         "$BIN/orchd" --host "unix://$(sock "$k")" --data-root "$dir/data" --exec-root "$run/exec" \
         --cgroup-parent "$(cgparent "$k")" --bridge orch0 --subnet "10.88.$k.0/24" \
-        --log-file "$dir/orchd.log" --log-level "${ORCH_CLUSTER_LOG_LEVEL:-debug}" --cleanup-on-exit \
+        --log-file "$dir/orchd.log" --log-level "${ORCH_CLUSTER_LOG_LEVEL:-debug}" --cleanup-on-exit "${extra[@]}" \
         </dev/null >>"$dir/orchd.out" 2>&1 &
     pid=$!
     echo "$pid" >"$(pidfile "$k")"

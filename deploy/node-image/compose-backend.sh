@@ -28,7 +28,8 @@ setup_net() { :; } # the compose file's network (gateway .254, as the netns back
 add_node_net() { mkdir -p "$STATE/n$1" "$RUN/n$1"; }
 
 start_node() {
-    local k=$1 i
+    local k=$1 i v="ORCH_CLUSTER_ORCHD_ARGS_$1"
+    [[ -z ${ORCH_CLUSTER_ORCHD_ARGS:-}${!v:-} ]] || die "ORCH_CLUSTER_ORCHD_ARGS: extra orchd flags are for the netns backend only"
     add_node_net "$k"
     (($(docker image ls -q orch-node:test | wc -l))) || die "no orch-node:test image: run deploy/node-image/build.sh"
     "${COMPOSE[@]}" up -d --no-recreate "n$k" >&2

@@ -6,6 +6,7 @@ NodeOptions options;
 try
 {
     options = NodeOptions.Parse(args);
+    NodeCapacity.Check(options, Orch.Node.Swarm.NodeDescriber.MachineMemory(), Orch.Node.Swarm.NodeDescriber.MachineNanoCpus());
 }
 catch (ArgumentException e)
 {

@@ -170,12 +170,12 @@ public sealed class LoadBalancerTests
     }
 
     /// <summary>Waits until node K's balancer (service inspect through K) has <paramref name="count"/> healthy, non-draining backends.</summary>
-    private static Task<List<JsonElement>> BalancedAsync(TestCluster c, int k, string service, int count) =>
+    internal static Task<List<JsonElement>> BalancedAsync(TestCluster c, int k, string service, int count) =>
         Eventually.MatchAsync(() => BackendsAsync(c, k, service),
             bs => bs.Count == count && bs.All(b => b.GetProperty("Healthy").GetBoolean() && !b.GetProperty("Draining").GetBoolean()),
             $"n{k}'s balancer has {count} healthy backends for {service}", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
 
-    private static async Task<List<JsonElement>> BackendsAsync(TestCluster c, int k, string service)
+    internal static async Task<List<JsonElement>> BackendsAsync(TestCluster c, int k, string service)
     {
         var r = await c.OrchAsync(k, "service", "inspect", service);
         if (r.ExitCode != 0)

@@ -7,15 +7,26 @@ namespace Orch.Cluster.Tests;
 /// One 3-node cluster (n1 manager, n2–n3 workers, busybox on each, a 2 s dispatcher heartbeat so
 /// that a dead node is noticed in ~6 s) shared by the tests of <see cref="ServiceOpsTests"/>; each
 /// test makes its own service and removes it, and any node it breaks it brings back. A 4th daemon
-/// (n4) runs outside the swarm, for the test of a node that joins later.
+/// (n4) runs outside the swarm, for the test of a node that joins later. n1–n3 advertise
+/// <see cref="SmallNodeMemory"/> and n4 <see cref="BigNodeMemory"/> (orchd --node-memory), for the
+/// test of a reservation that fits only a node that joins later.
 /// </summary>
 public sealed class ServiceOpsCluster : IAsyncLifetime
 {
+    public const long SmallNodeMemory = 256L << 20;
+    public const long BigNodeMemory = 1L << 30;
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Cluster = await TestCluster.UpAsync(4);
+        Cluster = await TestCluster.UpAsync(4, orchdArgs: new Dictionary<int, string>
+        {
+            [1] = "--node-memory 256MiB",
+            [2] = "--node-memory 256MiB",
+            [3] = "--node-memory 256m",
+            [4] = "--node-memory 1GiB",
+        });
         await Services.ImportBusyboxAsync(Cluster);
         await Swarm.MustAsync(Cluster, 1, "swarm", "update", "--dispatcher-heartbeat", "2s");
         await LeaveAsync(4);

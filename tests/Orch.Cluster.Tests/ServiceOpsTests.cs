@@ -64,18 +64,38 @@ public sealed class ServiceOpsTests(ServiceOpsCluster fixture) : IClassFixture<S
     }
 
     [Fact]
-    public async Task ReserveMemory_LargerThanAnyNode_PendingWithNumbers_ThenPlacedWhenLowered()
+    public async Task ReserveMemory_LargerThanAnyNode_PendingWithNumbers_ThenRunsOnANodeWithRoomThatJoins()
     {
-        // Nodes advertise the machine's MemTotal (NodeDescriber) and cluster.sh offers no way to start a
-        // node that claims less, so "a node with room appears" is played by lowering the reservation.
-        await Swarm.MustAsync(C, 1, ["service", "create", "--detach", "--name", "big", "--reserve-memory", "1000G", "busybox", .. Services.Idle()]);
+        // n1–n3 advertise 256 MiB (orchd --node-memory), whatever the machine has; node inspect shows it.
+        var n2 = await Swarm.MustAsync(C, 1, "node", "inspect", "n2");
+        Assert.Equal(ServiceOpsCluster.SmallNodeMemory, NodeMemory(n2.Stdout));
+
+        await Swarm.MustAsync(C, 1, ["service", "create", "--detach", "--name", "big", "--reserve-memory", "512MiB", "busybox", .. Services.Idle()]);
         var rows = await Services.WaitPsAsync(C, 1, "big", r => r.Any(t => t.Current.StartsWith("Pending", StringComparison.Ordinal) && t.Error.Length > 0),
             "the task of big pending with a reason");
-        Assert.Matches(new Regex(@"no suitable node.*3 nodes.*lack memory \(need 1000GiB, free [0-9.]+[KMG]iB\)"), rows[0].Error);
-        await Swarm.MustAsync(C, 1, "service", "update", "--detach", "--reserve-memory", "16M", "big");
-        await Services.WaitRunningAsync(C, 1, "big", 1);
-        await fixture.RemoveAsync("big");
+        Assert.Matches(new Regex(@"no suitable node: 3 nodes; 3 lack memory \(need 512MiB, free 256MiB\)"), rows.Single().Error);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // still pending a while later: not a race with placement
+        rows = await Services.PsAsync(C, 1, "big");
+        Assert.True(rows.Count == 1 && rows[0].Current.StartsWith("Pending", StringComparison.Ordinal), string.Join('\n', rows));
+
+        // A node with room (n4 advertises 1 GiB) joins: the same task is placed there and runs.
+        await fixture.JoinAsync(4);
+        try
+        {
+            var n4 = await Swarm.MustAsync(C, 1, "node", "inspect", "n4");
+            Assert.Equal(ServiceOpsCluster.BigNodeMemory, NodeMemory(n4.Stdout));
+            var running = await Services.WaitRunningAsync(C, 1, "big", 1);
+            Assert.Equal("n4", running.Single().Node);
+            await fixture.RemoveAsync("big");
+        }
+        finally
+        {
+            await fixture.LeaveAsync(4);
+        }
     }
+
+    private static long NodeMemory(string inspectJson) =>
+        JsonDocument.Parse(inspectJson).RootElement[0].GetProperty("Description").GetProperty("Resources").GetProperty("MemoryBytes").GetInt64();
 
     [Fact]
     public async Task TaskExits_RestartedAfterDelay_AtMostMaxAttempts()

@@ -22,6 +22,13 @@ public sealed class NodeOptions
     public List<string> InsecureRegistries { get; } = [];
     /// <summary>--metrics-addr ADDR:PORT: Prometheus-format metrics (load balancer counters) over HTTP; off when null.</summary>
     public System.Net.IPEndPoint? MetricsAddr { get; set; }
+    /// <summary>
+    /// --node-memory SIZE: the memory this node advertises to the scheduler instead of the machine's MemTotal (like
+    /// Nomad's client memory_total_mb or Kubernetes' --system-reserved: keep room for what is not orch's); null = all.
+    /// </summary>
+    public long? NodeMemory { get; set; }
+    /// <summary>--node-cpus N: the CPUs (nano-CPUs, decimals allowed) this node advertises instead of all of the machine's.</summary>
+    public long? NodeNanoCpus { get; set; }
     public bool ShowHelp { get; set; }
     /// <summary>Hidden, for test daemons: remove the bridge and its iptables rules at exit when no container holds an address.</summary>
     public bool CleanupOnExit { get; set; }
@@ -40,6 +47,10 @@ public sealed class NodeOptions
                                     allow plain HTTP to this registry (repeatable; loopback ones always may)
               --metrics-addr ADDR:PORT
                                     serve Prometheus metrics (load balancer counters) at http://ADDR:PORT/metrics (default off)
+              --node-memory SIZE    memory this node offers to services' reservations, e.g. 4g or 512MiB
+                                    (default: all of the machine's; may not exceed it)
+              --node-cpus N         CPUs this node offers to services' reservations, e.g. 2 or 1.5
+                                    (default: all of the machine's; may not exceed them)
               --log-file PATH       also write logs to PATH
               --log-level LEVEL     debug|info|warn|error (default info)
         """;
@@ -76,6 +87,8 @@ public sealed class NodeOptions
                     o.MetricsAddr = System.Net.IPEndPoint.TryParse(addr, out var ep) && ep.Port > 0 ? ep
                         : throw new ArgumentException($"invalid --metrics-addr {addr}: want ADDR:PORT, e.g. 127.0.0.1:9323");
                     break;
+                case "--node-memory": o.NodeMemory = NodeCapacity.ParseMemory(Value()); break;
+                case "--node-cpus": o.NodeNanoCpus = NodeCapacity.ParseCpus(Value()); break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }

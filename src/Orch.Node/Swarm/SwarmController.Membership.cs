@@ -32,7 +32,7 @@ internal sealed partial class SwarmController
                 Listen = listen,
                 Advertise = advertise,
                 Images = LocalImages(),
-            }, request, NodeDescriber.Describe(), CertificatesDir, loggers, ct);
+            }, request, NodeDescriber.Describe(options), CertificatesDir, loggers, ct);
             manager = host;
             host.Failed += reason => Fatal?.Invoke(reason);
             certs = certificates;
@@ -105,7 +105,7 @@ internal sealed partial class SwarmController
             var remote = request.RemoteAddr.Contains(':', StringComparison.Ordinal) ? request.RemoteAddr : $"{request.RemoteAddr}:{SwarmAddresses.DefaultPort}";
             var listen = SwarmAddresses.Listen(request.ListenAddr);
             var advertise = SwarmAddresses.Advertise(request.AdvertiseAddr, listen);
-            var (certificates, response) = await JoinClient.JoinAsync(request.Token, remote, advertise.ToString(), NodeDescriber.Describe(), CertificatesDir, ct);
+            var (certificates, response) = await JoinClient.JoinAsync(request.Token, remote, advertise.ToString(), NodeDescriber.Describe(options), CertificatesDir, ct);
             certs = certificates;
             var joined = new SwarmState
             {

@@ -151,7 +151,7 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
 
     private SessionRegister Register() => new()
     {
-        Description = NodeDescriber.Describe(),
+        Description = NodeDescriber.Describe(options),
         AdvertiseAddr = state?.AdvertiseAddr ?? "",
     };
 

@@ -47,15 +47,21 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// `cluster.sh up N --managers M`: N nodes, the first M managers, all Ready. With <paramref name="engineOnly"/>
-    /// only the daemons and the network (no swarm).
+    /// only the daemons and the network (no swarm). <paramref name="orchdArgs"/>: extra orchd flags of node K
+    /// (ORCH_CLUSTER_ORCHD_ARGS_K), kept for every later `start K` as a machine's service unit would.
     /// </summary>
-    public static async Task<TestCluster> UpAsync(int nodes, int managers = 1, bool engineOnly = false)
+    public static async Task<TestCluster> UpAsync(int nodes, int managers = 1, bool engineOnly = false,
+        IReadOnlyDictionary<int, string>? orchdArgs = null)
     {
         Requirements.Root();
         _ = Binaries.Orchd;
         var c = AcquireSlot();
         try
         {
+            foreach (var (k, flags) in orchdArgs ?? new Dictionary<int, string>())
+            {
+                c.env[$"ORCH_CLUSTER_ORCHD_ARGS_{k}"] = flags;
+            }
             // A run that died without disposing its cluster leaves it behind under the same slot.
             await c.ScriptAsync("down");
             var args = new List<string> { "up", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--managers", managers.ToString(System.Globalization.CultureInfo.InvariantCulture) };
