@@ -83,6 +83,30 @@ internal sealed partial class TcpForwarder : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends the PROXY header if asked, then gives both sockets to the pump, which owns them from here on.</summary>
+    private bool HandOver(PumpThread pump, int client, Backend backend, int upstream, CancellationToken ct)
+    {
+        var up = SplicePump.Pipe(backend.AddIn);
+        var down = SplicePump.Pipe(backend.AddOut);
+        var header = pool.Endpoint?.ProxyProtocol == "v2" && SplicePump.Peer(client) is { } from && SplicePump.Local(client) is { } to
+            ? ProxyProtocolV2.Header(from, to, stream: true)
+            : null;
+        var proxyOk = pool.Endpoint?.ProxyProtocol != "v2" || (header is not null && SplicePump.SendAll(upstream, header));
+        if (up is null || down is null || !proxyOk)
+        {
+            foreach (var fd in (ReadOnlySpan<int>)[up?.PipeRead ?? -1, up?.PipeWrite ?? -1, down?.PipeRead ?? -1, down?.PipeWrite ?? -1])
+            {
+                _ = fd >= 0 ? Libc.Close(fd) : 0;
+            }
+            Libc.Reset(upstream);
+            _ = Libc.Close(upstream);
+            backend.Closed();
+            return false;
+        }
+        pump.Adopt(client, upstream, up, down, backend, ct);
+        return true;
+    }
+
     /// <summary>
     /// Tries backends in round-robin order until one accepts; each is tried at most once. <paramref name="remainder"/>:
     /// the connection came past the kernel fast path, which took its share already (BackendPool.Next).
