@@ -69,7 +69,6 @@ public sealed partial class BridgeNetworkDriver
         await gate.WaitAsync();
         try
         {
-            releasing.Remove(containerId);
             if (failure is not null)
             {
                 // The lease stays, so the address is not reused next to a veth that still exists; a later detach retries.
@@ -85,9 +84,19 @@ public sealed partial class BridgeNetworkDriver
         {
             gate.Release();
         }
-        if (removed)
+        try
         {
-            await CommitCurrentAsync();
+            if (removed)
+            {
+                await CommitCurrentAsync();
+            }
+        }
+        finally
+        {
+            // Only now: WhenReleasedAsync and a re-attach of this container wait until the removal is on disk.
+            await gate.WaitAsync();
+            releasing.Remove(containerId);
+            gate.Release();
         }
     }
 
