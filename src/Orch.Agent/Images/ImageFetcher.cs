@@ -46,6 +46,29 @@ internal sealed partial class ImageFetcher(ImageStore images, Func<ManagerChanne
         {
             return pinned;
         }
+        // Single flight: the tasks of one service starting together on this node share one fetch of the image.
+        // The fetch is not tied to the first caller's token (another task may still need it); each caller stops
+        // waiting on its own token.
+        Task<string> fetch;
+        lock (inFlight)
+        {
+            if (!inFlight.TryGetValue(pinned, out fetch!))
+            {
+                fetch = FetchAsync(c, pinned, credentials);
+                inFlight[pinned] = fetch;
+                _ = fetch.ContinueWith(_ => { lock (inFlight) { inFlight.Remove(pinned); } }, CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+        return await fetch.WaitAsync(ct);
+    }
+
+    private readonly Dictionary<string, Task<string>> inFlight = new(StringComparer.Ordinal);
+
+    private async Task<string> FetchAsync(ContainerSpec c, string pinned, (string User, string Password)? credentials)
+    {
+        await System.Threading.Tasks.Task.Yield(); // the caller's lock is never held across the fetch
+        var ct = CancellationToken.None;
         string? clusterReason = null;
         string? registryReason = null;
         foreach (var fromCluster in c.ImageOriginNode.Length > 0 ? new[] { true, false } : [false, true])

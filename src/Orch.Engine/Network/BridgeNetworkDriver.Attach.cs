@@ -7,6 +7,14 @@ namespace Orch.Engine.Network;
 /// <summary>Attach: the steps that create per-container state.</summary>
 public sealed partial class BridgeNetworkDriver
 {
+    /// <summary>Attaches in flight, by container; guarded by the gate. Detach and a second attach of the same container wait for it.</summary>
+    private readonly Dictionary<string, Task> attaching = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The gate is held only to choose the address and ports and record the lease (in memory); the lease is made
+    /// durable by a group commit shared with concurrent attaches, then the veth and eth0 are set up without the
+    /// gate, so the attaches of a scale-up overlap. Only the iptables rules (built from every lease) take the gate again.
+    /// </summary>
     public async Task<NetworkAttachment> AttachAsync(string containerId, int pid, IReadOnlyList<PortBinding> ports, string? hostname, CancellationToken ct)
     {
         ValidateContainerId(containerId);
@@ -14,9 +22,13 @@ public sealed partial class BridgeNetworkDriver
         var wanted = ports.Select(PortReservations.Validate).ToList();
         var sw = Stopwatch.StartNew();
         await EnterWhenReleasedAsync(containerId, ct);
+        Lease? previous;
+        Lease lease;
+        long version;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
-            var previous = leases.Get(containerId);
+            previous = leases.Get(containerId);
             var others = ActiveLeases().Where(l => l.ContainerId != containerId).ToList();
             var resolved = new List<PortBinding>();
             foreach (var p in wanted)
@@ -25,21 +37,33 @@ public sealed partial class BridgeNetworkDriver
             }
             // A container attached again (restart: new process, new netns) keeps its address.
             var address = previous is null ? leases.Allocate() : Ipv4Subnet.ToUInt32(previous.IPAddress);
-            var lease = new Lease(containerId, Ipv4Subnet.Format(address), Ipv4Subnet.MacFor(address),
+            lease = new Lease(containerId, Ipv4Subnet.Format(address), Ipv4Subnet.MacFor(address),
                 HostInterfaceFor(containerId), resolved, hostname);
-            // The lease is on disk before any kernel object exists, so a crash in between leaves nothing untracked.
             leases.Put(lease);
+            version = leases.Version;
+            attaching[containerId] = done.Task;
+        }
+        finally
+        {
+            gate.Release();
+        }
+        var withPorts = lease.Ports.Count > 0 || previous is { Ports.Count: > 0 };
+        try
+        {
+            // The lease is on disk before any kernel object exists, so a crash in between leaves nothing untracked.
+            await CommitAsync(version);
+            await CreateVethAsync(lease, pid, ct);
+            if (withPorts)
+            {
+                await RestorePortRulesAsync(ct);
+            }
+        }
+        catch
+        {
+            RemoveVeth(lease.HostInterface);
+            await gate.WaitAsync(CancellationToken.None);
             try
             {
-                await CreateVethAsync(lease, pid, ct);
-                if (resolved.Count > 0 || previous is { Ports.Count: > 0 })
-                {
-                    await HostCommand.RestoreAsync(rules.Ports(ActiveLeases()), ct);
-                }
-            }
-            catch
-            {
-                RemoveVeth(lease.HostInterface);
                 if (previous is null)
                 {
                     leases.Remove(containerId);
@@ -48,11 +72,38 @@ public sealed partial class BridgeNetworkDriver
                 {
                     leases.Put(previous);
                 }
-                throw;
+                version = leases.Version;
             }
-            LogAttached(containerId, lease.IPAddress, lease.HostInterface, pid, resolved.Count, sw.Elapsed.TotalMilliseconds);
-            return new NetworkAttachment(containerId, lease.IPAddress, subnet.PrefixLength, Gateway, lease.MacAddress,
-                lease.HostInterface, resolved);
+            finally
+            {
+                gate.Release();
+            }
+            await CommitAsync(version);
+            if (withPorts)
+            {
+                // A concurrent attach may have published this lease's ports meanwhile.
+                await RestorePortRulesAsync(CancellationToken.None);
+            }
+            throw;
+        }
+        finally
+        {
+            await gate.WaitAsync(CancellationToken.None);
+            attaching.Remove(containerId);
+            gate.Release();
+            done.SetResult();
+        }
+        LogAttached(containerId, lease.IPAddress, lease.HostInterface, pid, lease.Ports.Count, sw.Elapsed.TotalMilliseconds);
+        return new NetworkAttachment(containerId, lease.IPAddress, subnet.PrefixLength, Gateway, lease.MacAddress,
+            lease.HostInterface, lease.Ports);
+    }
+
+    private async Task RestorePortRulesAsync(CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await HostCommand.RestoreAsync(rules.Ports(ActiveLeases()), ct);
         }
         finally
         {
@@ -61,7 +112,7 @@ public sealed partial class BridgeNetworkDriver
     }
 
     /// <summary>
-    /// Takes the gate once no release of <paramref name="containerId"/> is in flight (a restarted container
+    /// Takes the gate once no release or attach of <paramref name="containerId"/> is in flight (a restarted container
     /// re-attaching right after its detach must not meet its old veth).
     /// </summary>
     private async Task EnterWhenReleasedAsync(string containerId, CancellationToken ct)
@@ -70,7 +121,7 @@ public sealed partial class BridgeNetworkDriver
         {
             await gate.WaitAsync(ct);
             EnsureLoaded();
-            if (!releasing.TryGetValue(containerId, out var pending))
+            if (!releasing.TryGetValue(containerId, out var pending) && !attaching.TryGetValue(containerId, out pending))
             {
                 return;
             }

@@ -21,6 +21,13 @@ public sealed partial class BridgeNetworkDriver
     {
         ValidateContainerId(containerId);
         await gate.WaitAsync(ct);
+        // An attach of this container still setting up its veth finishes first (its lease is already recorded).
+        while (attaching.TryGetValue(containerId, out var inFlight))
+        {
+            gate.Release();
+            await inFlight.WaitAsync(ct);
+            await gate.WaitAsync(ct);
+        }
         try
         {
             EnsureLoaded();
@@ -58,10 +65,10 @@ public sealed partial class BridgeNetworkDriver
         {
             failure = e;
         }
+        var removed = false;
         await gate.WaitAsync();
         try
         {
-            releasing.Remove(containerId);
             if (failure is not null)
             {
                 // The lease stays, so the address is not reused next to a veth that still exists; a later detach retries.
@@ -69,6 +76,7 @@ public sealed partial class BridgeNetworkDriver
             }
             else if (lease is not null && leases.Remove(containerId))
             {
+                removed = true;
                 LogDetached(containerId, lease.IPAddress);
             }
         }
@@ -76,16 +84,30 @@ public sealed partial class BridgeNetworkDriver
         {
             gate.Release();
         }
+        try
+        {
+            if (removed)
+            {
+                await CommitCurrentAsync();
+            }
+        }
+        finally
+        {
+            // Only now: WhenReleasedAsync and a re-attach of this container wait until the removal is on disk.
+            await gate.WaitAsync();
+            releasing.Remove(containerId);
+            gate.Release();
+        }
     }
 
-    /// <summary>Completes when every detach so far has deleted its veth and released its lease.</summary>
+    /// <summary>Completes when every detach so far has deleted its veth and released its lease (and every attach so far has finished).</summary>
     internal async Task WhenReleasedAsync()
     {
         Task[] pending;
         await gate.WaitAsync();
         try
         {
-            pending = [.. releasing.Values];
+            pending = [.. releasing.Values, .. attaching.Values];
         }
         finally
         {
@@ -115,6 +137,19 @@ public sealed partial class BridgeNetworkDriver
     public async Task TeardownAsync(CancellationToken ct)
     {
         await WhenReleasedAsync();
+        await flushGate.WaitAsync(ct);
+        try
+        {
+            await TeardownLockedAsync(ct);
+        }
+        finally
+        {
+            flushGate.Release();
+        }
+    }
+
+    private async Task TeardownLockedAsync(CancellationToken ct)
+    {
         await gate.WaitAsync(ct);
         try
         {

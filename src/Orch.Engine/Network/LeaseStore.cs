@@ -3,9 +3,12 @@ using System.Text.Json;
 namespace Orch.Engine.Network;
 
 /// <summary>
-/// IPAM for one bridge: which container holds which address. Every change is written to disk before the
-/// caller acts on it (temp file + fsync + rename), so a daemon killed with SIGKILL restarts with the same
-/// leases and never hands one address to two containers. Not thread-safe: the driver serialises callers.
+/// IPAM for one bridge: which container holds which address. A change is made in memory (bumping
+/// <see cref="Version"/>) and written to disk (temp file + fsync + rename) before the caller acts on it, so a
+/// daemon killed with SIGKILL restarts with the same leases and never hands one address to two containers.
+/// The write is separate from the change so that concurrent attaches share one fsync (the driver's group
+/// commit): <see cref="Snapshot"/> under the driver's gate, <see cref="Write"/> under its flush gate.
+/// Not thread-safe: the driver serialises callers.
 /// </summary>
 internal sealed class LeaseStore(string path, string bridge, Ipv4Subnet subnet)
 {
@@ -17,9 +20,16 @@ internal sealed class LeaseStore(string path, string bridge, Ipv4Subnet subnet)
 
     public Lease? Get(string containerId) => leases.GetValueOrDefault(containerId);
 
+    /// <summary>Counts changes made in memory.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>The <see cref="Version"/> whose table is on disk.</summary>
+    public long Durable { get; private set; }
+
     public void Load()
     {
         leases.Clear();
+        Durable = ++Version;
         if (!File.Exists(path))
         {
             return;
@@ -53,22 +63,25 @@ internal sealed class LeaseStore(string path, string bridge, Ipv4Subnet subnet)
         throw new NetworkException($"no free address left in {subnet} ({taken.Count} in use)");
     }
 
+    /// <summary>In memory only: the caller makes it durable (the driver's CommitAsync) before acting on it.</summary>
     public void Put(Lease lease)
     {
         leases[lease.ContainerId] = lease;
-        Save();
+        Version++;
     }
 
+    /// <summary>In memory only, like <see cref="Put"/>.</summary>
     public bool Remove(string containerId)
     {
         if (!leases.Remove(containerId))
         {
             return false;
         }
-        Save();
+        Version++;
         return true;
     }
 
+    /// <summary>Forgets every lease and deletes the file; the caller holds both of the driver's gates.</summary>
     public void Clear()
     {
         leases.Clear();
@@ -76,16 +89,20 @@ internal sealed class LeaseStore(string path, string bridge, Ipv4Subnet subnet)
         {
             File.Delete(path);
         }
+        Durable = ++Version;
     }
 
-    private void Save()
+    /// <summary>The table as it is now, serialised, and its version.</summary>
+    public (byte[] Body, long Version) Snapshot() => (JsonSerializer.SerializeToUtf8Bytes(
+        new LeaseFile(bridge, subnet.ToString(), [.. leases.Values.OrderBy(l => l.ContainerId, StringComparer.Ordinal)]),
+        NetworkJsonContext.Default.LeaseFile), Version);
+
+    /// <summary>Writes a <see cref="Snapshot"/> durably; snapshots must be written in version order (one writer at a time).</summary>
+    public void Write(byte[] body, long version)
     {
         var dir = System.IO.Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
         var tmp = path + ".tmp";
-        var body = JsonSerializer.SerializeToUtf8Bytes(
-            new LeaseFile(bridge, subnet.ToString(), [.. leases.Values.OrderBy(l => l.ContainerId, StringComparer.Ordinal)]),
-            NetworkJsonContext.Default.LeaseFile);
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             fs.Write(body);
@@ -95,5 +112,6 @@ internal sealed class LeaseStore(string path, string bridge, Ipv4Subnet subnet)
         // The directory is not fsynced: the rename survives kill -9 of the daemon without it, and after a power
         // loss every container is gone anyway; that second journal commit cost ~5 ms per attach here.
         File.Move(tmp, path, overwrite: true);
+        Durable = Math.Max(Durable, version);
     }
 }
