@@ -19,8 +19,12 @@ storage: {filesystem: {rootdirectory: $work/registry}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$port}
 YML
 docker-registry serve "$work/registry.yml" >/dev/null 2>&1 & pids+=($!)
+# Daemons of their own (bridge, subnet, cgroup parent no test uses), which remove their bridge and rules when stopped.
+i=0
 for n in a b; do
-    "$ROOT/out/bin/orchd" --host "unix://$work/$n.sock" --data-root "$work/$n" --exec-root "$work/$n-exec" >/dev/null 2>&1 & pids+=($!)
+    i=$((i + 1))
+    "$ROOT/out/bin/orchd" --host "unix://$work/$n.sock" --data-root "$work/$n" --exec-root "$work/$n-exec" \
+        --bridge "orchr${n}0" --subnet "10.197.$i.0/24" --cgroup-parent "orch-bench-reg$n" --cleanup-on-exit >/dev/null 2>&1 & pids+=($!)
 done
 for _ in $(seq 100); do [[ -S $work/a.sock && -S $work/b.sock ]] && curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 
