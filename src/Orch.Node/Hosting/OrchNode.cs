@@ -27,6 +27,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
     private readonly Orch.Agent.Worker.LocalTasks localTasks = new();
     private Orch.LoadBalancer.LoadBalancer? balancer;
     private MetricsServer? metrics;
+    private IdleTrim? idleTrim;
 
     /// <summary>Raised when the node must exit for its supervisor to restart it (a manager's Raft log failed).</summary>
     public event Action<string>? Fatal;
@@ -113,8 +114,9 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         await swarm.StartAsync(ct);
         if (options.MetricsAddr is { } metricsAddr)
         {
-            metrics = new MetricsServer(metricsAddr, async t => Orch.LoadBalancer.PrometheusText.Format(await balancer.StatsAsync("", t)), loggerFactory.CreateLogger<MetricsServer>());
+            metrics = new MetricsServer(metricsAddr, async t => Orch.LoadBalancer.PrometheusText.Format(await balancer.StatsAsync("", t)) + RuntimeMetrics.Format(), loggerFactory.CreateLogger<MetricsServer>());
         }
+        idleTrim = new IdleTrim(loggerFactory.CreateLogger<IdleTrim>());
         // Root only, as dockerd's socket: the engine API is root-equivalent.
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         LogStarted(options.SocketPath, options.DataRoot, Environment.ProcessId);
@@ -122,6 +124,10 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
 
     public async Task StopAsync(CancellationToken ct)
     {
+        if (idleTrim is not null)
+        {
+            await idleTrim.DisposeAsync();
+        }
         if (metrics is not null)
         {
             await metrics.DisposeAsync();
