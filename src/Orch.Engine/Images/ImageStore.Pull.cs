@@ -90,14 +90,17 @@ public sealed partial class ImageStore
             throw new InvalidDataException($"image config lists {diffIds.Count} layers but the manifest {manifest.Layers.Count}");
         }
         var chains = Digest.ChainIds(diffIds);
-        var sizes = await Task.WhenAll(manifest.Layers.Select((l, i) => PullLayerAsync(source, l, diffIds[i], chains[i], progress, ct)));
+        using var pending = new PendingContent(Content, Layers);
+        var sizes = await Task.WhenAll(manifest.Layers.Select((l, i) => PullLayerAsync(source, l, diffIds[i], chains[i], pending, progress, ct)));
 
         var id = manifest.Config.Digest;
+        pending.AddBytes(configBytes, id);
+        pending.AddBytes(body, manifestDigest);
+        pending.SyncData();
         bool updated;
         lock (gate)
         {
-            Content.Write(configBytes, id);
-            Content.Write(body, manifestDigest);
+            pending.Publish();
             updated = !index.Images.ContainsKey(id);
             index.Images[id] = new StoredImage
             {
@@ -127,7 +130,7 @@ public sealed partial class ImageStore
     }
 
     private async Task<long> PullLayerAsync(IContentSource source, OciDescriptor layer, string diffId, string chain,
-        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+        PendingContent pending, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         var shortId = Digest.Short(layer.Digest);
         if (Layers.Exists(chain) && Content.Exists(layer.Digest))
@@ -138,11 +141,12 @@ public sealed partial class ImageStore
         await progress(new TransferProgress(shortId, "Pulling fs layer"));
         // A download cut off midway starts over (transient failures only; a digest mismatch is final).
         return await RegistryResilience.Transfers.ExecuteAsync(
-            async token => await DownloadLayerAsync(source, layer, diffId, chain, shortId, progress, token), ct);
+            async token => await DownloadLayerAsync(source, layer, diffId, chain, shortId, pending, progress, token), ct);
     }
 
+    /// <summary>One attempt at a layer: received, unpacked and verified into staging; published with the image.</summary>
     private async Task<long> DownloadLayerAsync(IContentSource source, OciDescriptor layer, string diffId, string chain, string shortId,
-        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+        PendingContent pending, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         await using var stream = new ProgressStream(await source.OpenBlobAsync(layer.Digest, ct),
             n => progress(new TransferProgress(shortId, "Downloading", n, layer.Size)));
@@ -162,11 +166,8 @@ public sealed partial class ImageStore
             // The layer was unpacked while it streamed in (one pass), so "Extracting" has no step of its own.
             await progress(new TransferProgress(shortId, "Verifying Checksum"));
             await progress(new TransferProgress(shortId, "Download complete"));
-            lock (gate)
-            {
-                blob.Commit(got.Digest, layer.Digest);
-                Layers.Commit(temp, chain, got.UnpackedSize);
-            }
+            pending.AddBlob(blob.Stage(), got.Digest);
+            pending.AddLayer(temp, chain, got.UnpackedSize);
             await progress(new TransferProgress(shortId, "Pull complete"));
             return got.UnpackedSize;
         }
