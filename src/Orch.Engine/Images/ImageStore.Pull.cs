@@ -104,7 +104,7 @@ public sealed partial class ImageStore
         var id = manifest.Config.Digest;
         pending.AddBytes(configBytes, id);
         pending.AddBytes(body, manifestDigest);
-        pending.SyncData();
+        pending.Sync();
         bool updated;
         lock (gate)
         {
@@ -130,7 +130,8 @@ public sealed partial class ImageStore
             index.Digests[named.Repository + "@" + manifestDigest] = id;
             // A pull by an index's digest is found again by that digest (a service pinned to it).
             index.Digests[named.Repository + "@" + topDigest] = id;
-            SaveIndex();
+            // The sync that makes the index's temp file durable makes the renames above durable too.
+            SaveIndex(durableBy: pending.Sync);
         }
         await progress(new TransferProgress("", "Digest: " + manifestDigest));
         await progress(new TransferProgress("", (updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") + named.Familiar));

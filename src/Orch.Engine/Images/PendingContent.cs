@@ -6,17 +6,18 @@ namespace Orch.Engine.Images;
 /// What one pull received and verified (layer blobs, unpacked layers, config, manifest), staged under
 /// temporary names and published together with as few flushes to disk as the crash guarantee allows.
 /// Each fsync(2) on this machine's disk costs a device cache flush (~4 ms); publishing item by item took
-/// ten of them, about half of a small image's pull. Now:
+/// ten of them, about half of a small image's pull. Now three, each ordering what must come before:
 /// <list type="number">
-/// <item><see cref="SyncData"/>: one syncfs(2) — every staged byte is on disk before any name points at it;</item>
-/// <item><see cref="Publish"/> (under the image store's lock): the renames, then one syncfs(2) that makes
-/// their directory entries durable before the lock is released, so anything visible is durable by the time
-/// another operation could record it in the index;</item>
-/// <item>then the caller writes the index (temp + fsync + rename + fsync of its directory).</item>
+/// <item><see cref="Sync"/>: every staged byte is on disk before any name points at it;</item>
+/// <item>under the image store's lock, <see cref="Publish"/> renames everything to its final name, the index's
+/// temp file is written and <see cref="Sync"/> runs again: the renames and the new index's bytes are durable
+/// before the index is replaced, and before the lock lets anyone else see (and record) the new content;</item>
+/// <item>the index's rename and the fsync of its directory.</item>
 /// </list>
-/// A kill -9 or power loss at any point leaves either nothing visible or complete, verified objects; what was
-/// staged and not published lies under blobs/ingest/ or snapshots/.tmp-* and is swept at start-up.
-/// Dispose deletes whatever was not published.
+/// A kill -9 or power loss at any point leaves either nothing visible or complete, verified objects (at worst
+/// published content no image names yet, which a pull again finds "Already exists"); what was staged and not
+/// published lies under blobs/ingest/ or snapshots/.tmp-* and is swept at start-up. Dispose deletes whatever
+/// was not published.
 /// </summary>
 internal sealed class PendingContent(ContentStore content, LayerStore layers) : IDisposable
 {
@@ -51,16 +52,16 @@ internal sealed class PendingContent(ContentStore content, LayerStore layers) : 
     }
 
     /// <summary>
-    /// Flush 1: the bytes of everything staged (and of the files in the unpacked trees) reach the disk. One
-    /// syncfs covers blobs/ and snapshots/ because both live on the data root's filesystem (the renames from
-    /// ingest/ and .tmp-* to their final names need that already).
+    /// syncfs(2): every dirty file and directory of the data root's filesystem reaches the disk in one flush. One
+    /// syncfs covers blobs/, snapshots/ and images/ because they share that filesystem (the renames from ingest/
+    /// and .tmp-* to their final names need that already).
     /// </summary>
-    public void SyncData() => LayerStore.SyncFilesystem(layers.Root);
+    public void Sync() => LayerStore.SyncFilesystem(layers.Root);
 
     /// <summary>
-    /// Renames every staged item to its final name (an item already there is dropped: same digest or chain ID,
-    /// same content), then flush 2 makes the renames durable. Call after <see cref="SyncData"/>, holding the
-    /// lock under which the index is read and written.
+    /// Renames every staged item (synced by <see cref="Sync"/> before) to its final name; one already there is
+    /// dropped (same digest or chain ID, same content). Holding the lock under which the index is read and
+    /// written, the caller runs <see cref="Sync"/> again before releasing it.
     /// </summary>
     public void Publish()
     {
@@ -77,7 +78,6 @@ internal sealed class PendingContent(ContentStore content, LayerStore layers) : 
             blobs.Clear();
             snapshots.Clear();
         }
-        LayerStore.SyncFilesystem(layers.Root);
     }
 
     public void Dispose()
