@@ -11,7 +11,8 @@ namespace Orch.Engine.Images;
 /// <item><see cref="Sync"/>: every staged byte is on disk before any name points at it;</item>
 /// <item>under the image store's lock, <see cref="Publish"/> renames everything to its final name, the index's
 /// temp file is written and <see cref="Sync"/> runs again: the renames and the new index's bytes are durable
-/// before the index is replaced, and before the lock lets anyone else see (and record) the new content;</item>
+/// before the index is replaced, and before the lock lets anyone else record the new content (another pull
+/// may see a snapshot exist as soon as it is renamed, but names it in the index only under the lock);</item>
 /// <item>the index's rename and the fsync of its directory.</item>
 /// </list>
 /// A kill -9 or power loss at any point leaves either nothing visible or complete, verified objects (at worst
