@@ -9,7 +9,14 @@ namespace Orch.Engine.Images;
 /// </summary>
 internal static class AtomicFile
 {
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> data, UnixFileMode mode = (UnixFileMode)0x1A4 /* 0644 */)
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> data, UnixFileMode mode = (UnixFileMode)0x1A4 /* 0644 */) =>
+        WriteAllBytes(path, data, mode, durableBy: null);
+
+    /// <summary>
+    /// As above, but the temp file is made durable by <paramref name="durableBy"/> (a syncfs(2) that also serves
+    /// other writes, see <see cref="PendingContent"/>) instead of an fsync of its own; null means its own fsync.
+    /// </summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> data, UnixFileMode mode, Action? durableBy)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
@@ -20,8 +27,9 @@ internal static class AtomicFile
             using (var fs = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
             {
                 fs.Write(data);
-                fs.Flush(flushToDisk: true);
+                fs.Flush(flushToDisk: durableBy is null);
             }
+            durableBy?.Invoke();
             File.Move(tmp, path, overwrite: true);
         }
         catch

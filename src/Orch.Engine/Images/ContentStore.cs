@@ -63,14 +63,38 @@ public sealed class ContentStore
             File.Delete(tempPath);
             throw new DigestMismatchException(expected, digest);
         }
+        if (Publish(tempPath, digest))
+        {
+            AtomicFile.SyncDirectory(blobs);
+        }
+    }
+
+    /// <summary>
+    /// Writes verified bytes to an ingest file, not yet synced nor visible: <see cref="PendingContent"/>
+    /// syncs every staged file at once, then publishes them.
+    /// </summary>
+    internal string Stage(ReadOnlySpan<byte> data)
+    {
+        var path = Path.Combine(ingest, Guid.NewGuid().ToString("N"));
+        using var fs = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x1A4 /* 0644 */ });
+        fs.Write(data);
+        return path;
+    }
+
+    /// <summary>
+    /// Renames a complete ingest file to its digest (or drops it when that blob is already here). No sync: the
+    /// caller made the bytes durable before and makes the directory entry durable after.
+    /// </summary>
+    internal bool Publish(string tempPath, string digest)
+    {
         var target = PathOf(digest);
         if (File.Exists(target))
         {
             File.Delete(tempPath);
-            return;
+            return false;
         }
         File.Move(tempPath, target);
-        AtomicFile.SyncDirectory(blobs);
+        return true;
     }
 
     public void Delete(string digest) => File.Delete(PathOf(digest));
@@ -128,6 +152,17 @@ public sealed class BlobWriter : IDisposable
         Stream.Dispose();
         committed = true;
         store.CommitIngest(tempPath, digest, expected);
+    }
+
+    /// <summary>
+    /// Closes the written file unsynced and hands it over (its path) to <see cref="PendingContent"/>, which
+    /// syncs, publishes or deletes it; this writer no longer deletes it.
+    /// </summary>
+    internal string Stage()
+    {
+        Stream.Dispose();
+        committed = true;
+        return tempPath;
     }
 
     public void Dispose()

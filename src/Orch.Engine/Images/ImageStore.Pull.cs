@@ -72,32 +72,43 @@ public sealed partial class ImageStore
         var manifest = OciJson.ParseManifest(body);
         await progress(new TransferProgress("", $"{named.Tag ?? named.Digest}: Pulling from {named.FamiliarRepository}"));
 
-        byte[] configBytes;
-        await using (var configStream = await source.OpenBlobAsync(manifest.Config.Digest, ct))
+        // The config and the layers are fetched at once: a layer needs the config's diff IDs only to check its
+        // own once unpacked and to name its snapshot (one whose blob is here already waits for them to see
+        // whether its snapshot is, too). Saves a round trip before the first layer byte.
+        using var pending = new PendingContent(Content, Layers);
+        using var stopLayers = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var configTask = FetchConfigAsync(source, manifest, ct);
+        var layerTasks = manifest.Layers.Select((l, i) => PullLayerAsync(source, l, i, configTask, pending, progress, stopLayers.Token)).ToList();
+        PulledConfig pulled;
+        try
         {
-            using var buffer = new MemoryStream();
-            await configStream.CopyToAsync(buffer, ct);
-            configBytes = buffer.ToArray();
+            pulled = await configTask;
         }
-        if (Digest.Of(configBytes) != manifest.Config.Digest)
+        catch
         {
-            throw new DigestMismatchException(manifest.Config.Digest, Digest.Of(configBytes));
+            // The config's failure is the one to report; the layer transfers stop and leave nothing behind.
+            await stopLayers.CancelAsync();
+            try
+            {
+                await Task.WhenAll(layerTasks);
+            }
+            catch (Exception)
+            {
+                // Cancelled, or failed on their own: either way the config's error is the answer.
+            }
+            throw;
         }
-        var config = OciJson.ParseImage(configBytes);
-        var diffIds = config.RootFs.DiffIds;
-        if (diffIds.Count != manifest.Layers.Count)
-        {
-            throw new InvalidDataException($"image config lists {diffIds.Count} layers but the manifest {manifest.Layers.Count}");
-        }
-        var chains = Digest.ChainIds(diffIds);
-        var sizes = await Task.WhenAll(manifest.Layers.Select((l, i) => PullLayerAsync(source, l, diffIds[i], chains[i], progress, ct)));
+        var sizes = await Task.WhenAll(layerTasks);
 
+        var (configBytes, config, diffIds, _) = pulled;
         var id = manifest.Config.Digest;
+        pending.AddBytes(configBytes, id);
+        pending.AddBytes(body, manifestDigest);
+        pending.Sync();
         bool updated;
         lock (gate)
         {
-            Content.Write(configBytes, id);
-            Content.Write(body, manifestDigest);
+            pending.Publish();
             updated = !index.Images.ContainsKey(id);
             index.Images[id] = new StoredImage
             {
@@ -119,18 +130,44 @@ public sealed partial class ImageStore
             index.Digests[named.Repository + "@" + manifestDigest] = id;
             // A pull by an index's digest is found again by that digest (a service pinned to it).
             index.Digests[named.Repository + "@" + topDigest] = id;
-            SaveIndex();
+            // The sync that makes the index's temp file durable makes the renames above durable too.
+            SaveIndex(durableBy: pending.Sync);
         }
         await progress(new TransferProgress("", "Digest: " + manifestDigest));
         await progress(new TransferProgress("", (updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") + named.Familiar));
         return id;
     }
 
-    private async Task<long> PullLayerAsync(IContentSource source, OciDescriptor layer, string diffId, string chain,
-        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+    /// <summary>The image config, checked against its digest and the manifest's layer count.</summary>
+    private sealed record PulledConfig(byte[] Bytes, OciImage Config, IReadOnlyList<string> DiffIds, IReadOnlyList<string> ChainIds);
+
+    private static async Task<PulledConfig> FetchConfigAsync(IContentSource source, OciManifest manifest, CancellationToken ct)
+    {
+        byte[] bytes;
+        await using (var stream = await source.OpenBlobAsync(manifest.Config.Digest, ct))
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, ct);
+            bytes = buffer.ToArray();
+        }
+        if (Digest.Of(bytes) != manifest.Config.Digest)
+        {
+            throw new DigestMismatchException(manifest.Config.Digest, Digest.Of(bytes));
+        }
+        var config = OciJson.ParseImage(bytes);
+        var diffIds = config.RootFs.DiffIds;
+        if (diffIds.Count != manifest.Layers.Count)
+        {
+            throw new InvalidDataException($"image config lists {diffIds.Count} layers but the manifest {manifest.Layers.Count}");
+        }
+        return new PulledConfig(bytes, config, diffIds, Digest.ChainIds(diffIds));
+    }
+
+    private async Task<long> PullLayerAsync(IContentSource source, OciDescriptor layer, int index, Task<PulledConfig> config,
+        PendingContent pending, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         var shortId = Digest.Short(layer.Digest);
-        if (Layers.Exists(chain) && Content.Exists(layer.Digest))
+        if (Content.Exists(layer.Digest) && (await config).ChainIds[index] is var chain && Layers.Exists(chain))
         {
             await progress(new TransferProgress(shortId, "Already exists"));
             return Layers.SizeOf(chain);
@@ -138,11 +175,12 @@ public sealed partial class ImageStore
         await progress(new TransferProgress(shortId, "Pulling fs layer"));
         // A download cut off midway starts over (transient failures only; a digest mismatch is final).
         return await RegistryResilience.Transfers.ExecuteAsync(
-            async token => await DownloadLayerAsync(source, layer, diffId, chain, shortId, progress, token), ct);
+            async token => await DownloadLayerAsync(source, layer, index, config, shortId, pending, progress, token), ct);
     }
 
-    private async Task<long> DownloadLayerAsync(IContentSource source, OciDescriptor layer, string diffId, string chain, string shortId,
-        Func<TransferProgress, ValueTask> progress, CancellationToken ct)
+    /// <summary>One attempt at a layer: received, unpacked and verified into staging; published with the image.</summary>
+    private async Task<long> DownloadLayerAsync(IContentSource source, OciDescriptor layer, int index, Task<PulledConfig> config, string shortId,
+        PendingContent pending, Func<TransferProgress, ValueTask> progress, CancellationToken ct)
     {
         await using var stream = new ProgressStream(await source.OpenBlobAsync(layer.Digest, ct),
             n => progress(new TransferProgress(shortId, "Downloading", n, layer.Size)));
@@ -155,18 +193,16 @@ public sealed partial class ImageStore
             {
                 throw new DigestMismatchException(layer.Digest, got.Digest);
             }
-            if (got.DiffId != diffId)
+            var pulled = await config;
+            if (got.DiffId != pulled.DiffIds[index])
             {
-                throw new DigestMismatchException(diffId, got.DiffId);
+                throw new DigestMismatchException(pulled.DiffIds[index], got.DiffId);
             }
             // The layer was unpacked while it streamed in (one pass), so "Extracting" has no step of its own.
             await progress(new TransferProgress(shortId, "Verifying Checksum"));
             await progress(new TransferProgress(shortId, "Download complete"));
-            lock (gate)
-            {
-                blob.Commit(got.Digest, layer.Digest);
-                Layers.Commit(temp, chain, got.UnpackedSize);
-            }
+            pending.AddBlob(blob.Stage(), got.Digest);
+            pending.AddLayer(temp, pulled.ChainIds[index], got.UnpackedSize);
             await progress(new TransferProgress(shortId, "Pull complete"));
             return got.UnpackedSize;
         }

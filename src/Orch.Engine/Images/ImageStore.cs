@@ -143,8 +143,12 @@ public sealed partial class ImageStore : IImageStore
         return config;
     }
 
-    /// <summary>Writes the index atomically; callers hold <see cref="gate"/>.</summary>
-    private void SaveIndex() => AtomicFile.WriteAllBytes(indexPath, JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Default.ImageIndexFile));
+    /// <summary>
+    /// Writes the index atomically; callers hold <see cref="gate"/>. With <paramref name="durableBy"/>, that sync
+    /// (run after the temp file is written, before the rename) makes it durable instead of its own fsync.
+    /// </summary>
+    private void SaveIndex(Action? durableBy = null) =>
+        AtomicFile.WriteAllBytes(indexPath, JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Default.ImageIndexFile), (UnixFileMode)0x1A4 /* 0644 */, durableBy);
 }
 
 /// <summary>One row of `orch images`.</summary>

@@ -10,4 +10,6 @@ internal enum ProxyFault
     /// <summary>429 with Retry-After: 1.</summary>
     TooManyRequests,
     Forbidden,
+    /// <summary>Forwards the answer's headers and the first half of its body, then sends nothing more until the proxy is disposed.</summary>
+    Stall,
 }

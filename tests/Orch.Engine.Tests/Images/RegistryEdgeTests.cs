@@ -100,4 +100,55 @@ public sealed class RegistryEdgeTests
         var pull = await Ok(other.OrchAsync("pull", $"{registry.Host}/team/b:v1"));
         Assert.Contains("Pull complete", pull.Stdout);
     }
+
+    /// <summary>
+    /// Staged content is published only as a whole, after it is synced: orchd killed (-9) while the layer
+    /// streams in leaves no blob, snapshot or image visible, the restart sweeps what was staged, and the pull run
+    /// again gives a layer identical to the pusher's, with every stored blob matching its digest.
+    /// </summary>
+    [Fact]
+    public async Task Pull_KilledMidLayer_LeavesNothingVisible_AndTheRerunVerifiesClean()
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        await using var a = await TestDaemon.StartAsync();
+        await using var b = await TestDaemon.StartAsync();
+        var id = await TestImages.BusyboxAsync(a, $"{registry.Host}/killed/box:v1");
+        await Ok(a.OrchAsync("push", $"{registry.Host}/killed/box:v1"));
+        await using var proxy = new RegistryProxy(registry.Host);
+        proxy.Fault = (method, path, _) =>
+            method == "GET" && path.Contains("/blobs/", StringComparison.Ordinal) && !path.EndsWith(id[7..], StringComparison.Ordinal)
+                ? ProxyFault.Stall : ProxyFault.None;
+
+        var pull = b.OrchAsync("pull", $"{proxy.Host}/killed/box:v1");
+        await proxy.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var ingest = Path.Combine(b.DataRoot, "blobs", "ingest");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Directory.EnumerateFiles(ingest).Any(f => new FileInfo(f).Length > 0))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "orchd never wrote the stalled layer's first half to blobs/ingest");
+            await Task.Delay(20);
+        }
+        await b.KillAsync();
+        Assert.NotEqual(0, (await pull).ExitCode);
+
+        var blobs = Path.Combine(b.DataRoot, "blobs", "sha256");
+        var snapshots = Path.Combine(b.DataRoot, "snapshots");
+        Assert.Empty(Directory.GetFileSystemEntries(blobs));
+        Assert.All(Directory.GetFileSystemEntries(snapshots), s => Assert.StartsWith(".tmp-", Path.GetFileName(s), StringComparison.Ordinal));
+
+        proxy.Fault = (_, _, _) => ProxyFault.None;
+        await b.StartProcessAsync();
+        Assert.Empty(Directory.GetFileSystemEntries(snapshots));
+        Assert.Empty(Directory.GetFileSystemEntries(ingest));
+        Assert.DoesNotContain("killed/box", (await Ok(b.OrchAsync("images"))).Stdout);
+
+        await Ok(b.OrchAsync("pull", $"{proxy.Host}/killed/box:v1"));
+        var inspect = await Ok(b.OrchAsync("image", "inspect", $"{proxy.Host}/killed/box:v1"));
+        Assert.Equal(id, System.Text.Json.JsonDocument.Parse(inspect.Stdout).RootElement[0].GetProperty("Id").GetString());
+        Assert.Equal(3, Directory.GetFiles(blobs).Length); // layer, config, manifest
+        Assert.All(Directory.GetFiles(blobs), f => Assert.Equal("sha256:" + Path.GetFileName(f), Orch.Engine.Images.ContentStore.DigestOfFile(f)));
+        var layer = Assert.Single(Directory.GetDirectories(snapshots));
+        var original = Assert.Single(Directory.GetDirectories(Path.Combine(a.DataRoot, "snapshots")));
+        Assert.Equal(await ImageStoreTests.TreeAsync(Path.Combine(original, "fs")), await ImageStoreTests.TreeAsync(Path.Combine(layer, "fs")));
+    }
 }

@@ -19,6 +19,7 @@ internal sealed class RegistryProxy : IAsyncDisposable
     private readonly HttpClient http = new(new SocketsHttpHandler { AllowAutoRedirect = false });
     private readonly string upstream;
     private readonly Task loop;
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int count;
 
     public RegistryProxy(string upstream)
@@ -35,6 +36,9 @@ internal sealed class RegistryProxy : IAsyncDisposable
 
     /// <summary>Decides per request (method, path, 0-based request number) whether to fail it.</summary>
     public Func<string, string, int, ProxyFault> Fault { get; set; } = (_, _, _) => ProxyFault.None;
+
+    /// <summary>Completes when a <see cref="ProxyFault.Stall"/> answer has sent the first half of its body.</summary>
+    public TaskCompletionSource Stalled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Every request: method, path and query, request body bytes, status answered (0 for a reset).</summary>
     public ConcurrentQueue<(string Method, string Url, long BodyBytes, int Status)> Seen { get; } = new();
@@ -123,6 +127,17 @@ internal sealed class RegistryProxy : IAsyncDisposable
             {
                 ctx.Response.ContentLength64 = length;
             }
+            if (method != "HEAD" && fault == ProxyFault.Stall)
+            {
+                var half = new byte[(resp.Content.Headers.ContentLength ?? 2) / 2];
+                await (await resp.Content.ReadAsStreamAsync()).ReadExactlyAsync(half);
+                await ctx.Response.OutputStream.WriteAsync(half);
+                await ctx.Response.OutputStream.FlushAsync();
+                Stalled.TrySetResult();
+                await released.Task;
+                ctx.Response.Abort();
+                return;
+            }
             if (method != "HEAD")
             {
                 await resp.Content.CopyToAsync(ctx.Response.OutputStream);
@@ -137,6 +152,7 @@ internal sealed class RegistryProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        released.TrySetResult();
         listener.Stop();
         listener.Close();
         await loop;

@@ -96,15 +96,19 @@ internal sealed partial class LayerExtractor
         _ = SetTimes(parent, name, entry.ModificationTime, AT_SYMLINK_NOFOLLOW);
     }
 
-    private void ApplyHardlink(TarEntry entry, int parent, string name)
+    private void ApplyHardlink(TarEntry entry, int parent, List<string> parts)
     {
+        var name = parts[^1];
         var target = EntryPath.Clean(entry.LinkName, entry.Name);
         if (target.Count == 0)
         {
             throw new LayerEntryException(entry.Name, $"hardlink to the layer root \"{entry.LinkName}\"");
         }
         var missing = $"hardlink target \"{entry.LinkName}\" is not in the layer";
-        var targetParent = OpenDirectory(target, target.Count - 1, entry.Name, create: false, notFound: missing);
+        // A link next to its target (busybox's applets: hundreds of them) reuses the directory just opened by
+        // the same path, beneath the same root: one openat2 and one close less per link.
+        var sameDirectory = target.Count == parts.Count && target.Take(target.Count - 1).SequenceEqual(parts.Take(parts.Count - 1), StringComparer.Ordinal);
+        var targetParent = sameDirectory ? parent : OpenDirectory(target, target.Count - 1, entry.Name, create: false, notFound: missing);
         try
         {
             var type = TypeAt(targetParent, target[^1]);
@@ -122,7 +126,10 @@ internal sealed partial class LayerExtractor
         }
         finally
         {
-            _ = Close(targetParent);
+            if (!sameDirectory)
+            {
+                _ = Close(targetParent);
+            }
         }
     }
 

@@ -99,7 +99,7 @@ internal sealed partial class LayerExtractor : IDisposable
                     ApplySymlink(entry, parent, last);
                     break;
                 case TarEntryType.HardLink:
-                    ApplyHardlink(entry, parent, last);
+                    ApplyHardlink(entry, parent, parts);
                     break;
                 case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
                     ApplyNode(entry, parent, last);

@@ -39,23 +39,53 @@ internal sealed class LayerStore
     /// </summary>
     public bool Commit(string tempDir, string chainId, long size)
     {
+        Prepare(tempDir, size);
+        // syncfs(2): the unpacked files must be on disk before the rename makes them visible.
+        SyncFilesystem(tempDir);
+        if (!Publish(tempDir, chainId))
+        {
+            return false;
+        }
+        AtomicFile.SyncDirectory(root);
+        return true;
+    }
+
+    /// <summary>Records the unpacked size next to the tree (not synced: the caller syncs before publishing).</summary>
+    public static void Prepare(string tempDir, long size) =>
+        File.WriteAllText(Path.Combine(tempDir, "size"), size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The rename that makes a synced temp dir the snapshot of <paramref name="chainId"/>, or discards it when
+    /// that snapshot exists. No sync: the caller makes the directory entry durable.
+    /// </summary>
+    public bool Publish(string tempDir, string chainId)
+    {
         var target = Path.Combine(root, Digest.Hex(chainId));
         if (Directory.Exists(target))
         {
             Discard(tempDir);
             return false;
         }
-        File.WriteAllText(Path.Combine(tempDir, "size"), size.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        // syncfs(2): the unpacked files must be on disk before the rename makes them visible.
-        var fd = LayerSyscalls.Open(tempDir, LayerSyscalls.O_RDONLY | LayerSyscalls.O_DIRECTORY | LayerSyscalls.O_CLOEXEC, 0);
-        if (fd >= 0)
+        Directory.Move(tempDir, target);
+        return true;
+    }
+
+    /// <summary>syncfs(2) of the filesystem holding <paramref name="path"/>: every dirty file on it reaches the disk in one flush.</summary>
+    public static void SyncFilesystem(string path)
+    {
+        var fd = LayerSyscalls.Open(path, LayerSyscalls.O_RDONLY | LayerSyscalls.O_DIRECTORY | LayerSyscalls.O_CLOEXEC, 0);
+        if (fd < 0)
         {
-            _ = LayerSyscalls.Syncfs(fd);
+            throw LayerSyscalls.Error("open", path);
+        }
+        try
+        {
+            LayerSyscalls.Check(LayerSyscalls.Syncfs(fd), "syncfs", path);
+        }
+        finally
+        {
             _ = LayerSyscalls.Close(fd);
         }
-        Directory.Move(tempDir, target);
-        AtomicFile.SyncDirectory(root);
-        return true;
     }
 
     /// <summary>Unpacked size recorded when the snapshot was committed.</summary>
