@@ -27,8 +27,9 @@ internal sealed partial class ContainerRuntime
 
     /// <summary>
     /// Mount the rootfs, create the cgroup, spawn the launcher, join its child to cgroup and network,
-    /// connect to the monitor (before "go", so no output is missed), release the child. Every step
-    /// taken is undone if a later one fails, and the container is left "exited" with the reason.
+    /// connect to the monitor (before "go", so no output is missed), record the run, release the child.
+    /// The child sets up its root filesystem meanwhile (native/container.c). Every step taken is undone
+    /// if a later one fails, and the container is left "created" or "exited" with the reason.
     /// </summary>
     private async Task StartLockedAsync(ContainerRecord c, CancellationToken ct)
     {
@@ -40,14 +41,17 @@ internal sealed partial class ContainerRuntime
         MonitorClient? monitor = null;
         ICgroup? cgroup = null;
         var attached = false;
+        var previousStart = c.State.StartedAt;
         try
         {
-            var rootfs = snapshots.Mount(c.Id, c.LayerDirs);
-            var user = UserResolver.Resolve(rootfs, c.Config.User);
             if (cgroups is not null)
             {
                 cgroup = cgroups.Create(c.Id, new CgroupLimits(c.HostConfig.Memory, c.HostConfig.NanoCpus, c.HostConfig.PidsLimit));
+                // The join (AddProcess below) then shares a kernel wait that runs while we mount and spawn.
+                _ = Task.Run(cgroups.PrepareJoin, CancellationToken.None);
             }
+            var rootfs = snapshots.Mount(c.Id, c.LayerDirs);
+            var user = UserResolver.Resolve(rootfs, c.Config.User);
             var specPath = Path.Combine(dir, "spec");
             BuildSpec(c, rootfs, user, dir).WriteTo(specPath);
             session = await LaunchSession.StartAsync(LauncherPath, "run", specPath, ct);
@@ -62,6 +66,17 @@ internal sealed partial class ContainerRuntime
             }
             monitor = await MonitorClient.ConnectAsync(MonitorSocket(c.Id), ct)
                 ?? throw new RuntimeException(RuntimeError.Internal, "container monitor is not listening");
+            // Saved before "go", while the child still sets up its rootfs: from here on a daemon killed (even
+            // -9) finds the monitor on restart and reconnects, or reads the exit file of a start that failed.
+            c.State.Status = "running";
+            c.State.Pid = session.Pid;
+            c.State.MonitorPid = session.MonitorPid;
+            c.State.MonitorStartTime = Libc.ProcessStartTime(session.MonitorPid) ?? 0;
+            c.State.StartedAt = time.GetUtcNow();
+            c.State.ExitCode = 0;
+            c.State.OomKilled = false;
+            c.State.Error = "";
+            store.Save(c);
             var (code, message) = await session.GoAsync(ct);
             if (code != 0)
             {
@@ -71,17 +86,8 @@ internal sealed partial class ContainerRuntime
                 }
                 throw new RuntimeException(code is 126 or 127 ? RuntimeError.InvalidArgument : RuntimeError.Internal, message, code);
             }
-            c.State.Status = "running";
-            c.State.Pid = session.Pid;
-            c.State.MonitorPid = session.MonitorPid;
-            c.State.MonitorStartTime = Libc.ProcessStartTime(session.MonitorPid) ?? 0;
-            c.State.StartedAt = time.GetUtcNow();
-            c.State.ExitCode = 0;
-            c.State.OomKilled = false;
-            c.State.Error = "";
             c.Live.Monitor = monitor;
             c.Live.Cgroup = cgroup;
-            store.Save(c);
             LogStarted(c.Id, session.Pid, session.MonitorPid);
             _ = WatchAsync(c, monitor, session.Pid);
         }
@@ -102,10 +108,12 @@ internal sealed partial class ContainerRuntime
             KillCgroup(cgroup);
             TryDeleteCgroup(cgroup);
             snapshots.Unmount(c.Id);
-            c.State.Status = c.State.StartedAt is null ? "created" : "exited";
+            c.State.StartedAt = previousStart;
+            c.State.Status = previousStart is null ? "created" : "exited";
             c.State.ExitCode = e is RuntimeException re ? re.ExitCode : 125;
             c.State.Error = e.Message;
             c.State.Pid = 0;
+            c.State.MonitorPid = 0;
             if (store.Find(c.Id) is not null)
             {
                 store.Save(c);
