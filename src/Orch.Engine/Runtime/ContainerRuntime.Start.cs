@@ -47,8 +47,7 @@ internal sealed partial class ContainerRuntime
             if (cgroups is not null)
             {
                 cgroup = cgroups.Create(c.Id, new CgroupLimits(c.HostConfig.Memory, c.HostConfig.NanoCpus, c.HostConfig.PidsLimit));
-                // The join (AddProcess below) then shares a kernel wait that runs while we mount and spawn.
-                _ = Task.Run(cgroups.PrepareJoin, CancellationToken.None);
+                PrepareJoin(cgroups);
             }
             var rootfs = snapshots.Mount(c.Id, c.LayerDirs);
             var user = UserResolver.Resolve(rootfs, c.Config.User);
@@ -128,6 +127,30 @@ internal sealed partial class ContainerRuntime
             throw new RuntimeException(RuntimeError.Internal, e.Message);
         }
         session.Dispose();
+    }
+
+    /// <summary>
+    /// The join (AddProcess) then shares a kernel wait that runs while we mount and spawn (see
+    /// <see cref="ICgroupDriver.PrepareJoin"/>). One at a time: a join during one shares its wait anyway, and
+    /// many starts at once must not each block a pool thread.
+    /// </summary>
+    private void PrepareJoin(ICgroupDriver driver)
+    {
+        if (Interlocked.CompareExchange(ref joinPreparing, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                driver.PrepareJoin();
+            }
+            finally
+            {
+                Volatile.Write(ref joinPreparing, 0);
+            }
+        }, CancellationToken.None);
     }
 
     private LaunchSpec BuildSpec(ContainerRecord c, string rootfs, ProcessUser user, string dir)
