@@ -26,8 +26,8 @@ internal sealed partial class ContainerRuntime
     }
 
     /// <summary>
-    /// Mount the rootfs, create the cgroup, spawn the launcher, join its child to cgroup and network,
-    /// connect to the monitor (before "go", so no output is missed), record the run, release the child.
+    /// Create the cgroup, mount the rootfs, spawn the launcher, join its child to network and cgroup, record
+    /// the run, connect to the monitor (before "go", so no output is missed), release the child.
     /// The child sets up its root filesystem meanwhile (native/container.c). Every step taken is undone
     /// if a later one fails, and the container is left "created" or "exited" with the reason.
     /// </summary>
@@ -42,6 +42,7 @@ internal sealed partial class ContainerRuntime
         ICgroup? cgroup = null;
         var attached = false;
         var previousStart = c.State.StartedAt;
+        Task? saving = null;
         try
         {
             if (cgroups is not null)
@@ -54,7 +55,6 @@ internal sealed partial class ContainerRuntime
             var specPath = Path.Combine(dir, "spec");
             BuildSpec(c, rootfs, user, dir).WriteTo(specPath);
             session = await LaunchSession.StartAsync(LauncherPath, "run", specPath, ct);
-            cgroup?.AddProcess(session.Pid);
             if (c.HostConfig.NetworkMode == "bridge")
             {
                 var net = network ?? throw new RuntimeException(RuntimeError.FailedPrecondition, "network bridge is not available: this daemon has no network driver");
@@ -63,10 +63,9 @@ internal sealed partial class ContainerRuntime
                 c.Network = new NetworkSettings(a.IPAddress, a.PrefixLength, a.Gateway, a.MacAddress, a.HostInterface);
                 WriteHostsFile(c, dir);
             }
-            monitor = await MonitorClient.ConnectAsync(MonitorSocket(c.Id), ct)
-                ?? throw new RuntimeException(RuntimeError.Internal, "container monitor is not listening");
-            // Saved before "go", while the child still sets up its rootfs: from here on a daemon killed (even
-            // -9) finds the monitor on restart and reconnects, or reads the exit file of a start that failed.
+            // Saved before "go", while the child still sets up its rootfs, and side by side with the cgroup join
+            // and the monitor connect: from here on a daemon killed (even -9) finds the monitor on restart and
+            // reconnects, or reads the exit file of a start that failed.
             c.State.Status = "running";
             c.State.Pid = session.Pid;
             c.State.MonitorPid = session.MonitorPid;
@@ -75,7 +74,11 @@ internal sealed partial class ContainerRuntime
             c.State.ExitCode = 0;
             c.State.OomKilled = false;
             c.State.Error = "";
-            store.Save(c);
+            saving = Task.Run(() => store.Save(c), CancellationToken.None);
+            cgroup?.AddProcess(session.Pid);
+            monitor = await MonitorClient.ConnectAsync(MonitorSocket(c.Id), ct)
+                ?? throw new RuntimeException(RuntimeError.Internal, "container monitor is not listening");
+            await saving;
             var (code, message) = await session.GoAsync(ct);
             if (code != 0)
             {
@@ -92,6 +95,11 @@ internal sealed partial class ContainerRuntime
         }
         catch (Exception e)
         {
+            if (saving is not null)
+            {
+                // The failure is reported below; its save is overwritten by the one that records it.
+                await saving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
             session?.Abort();
             monitor?.Dispose();
             if (session is not null)
