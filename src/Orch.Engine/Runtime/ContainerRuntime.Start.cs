@@ -26,9 +26,10 @@ internal sealed partial class ContainerRuntime
     }
 
     /// <summary>
-    /// Mount the rootfs, create the cgroup, spawn the launcher, join its child to cgroup and network,
-    /// connect to the monitor (before "go", so no output is missed), release the child. Every step
-    /// taken is undone if a later one fails, and the container is left "exited" with the reason.
+    /// Create the cgroup, mount the rootfs, spawn the launcher, join its child to network and cgroup, record
+    /// the run, connect to the monitor (before "go", so no output is missed), release the child.
+    /// The child sets up its root filesystem meanwhile (native/container.c). Every step taken is undone
+    /// if a later one fails, and the container is left "created" or "exited" with the reason.
     /// </summary>
     private async Task StartLockedAsync(ContainerRecord c, CancellationToken ct)
     {
@@ -40,18 +41,20 @@ internal sealed partial class ContainerRuntime
         MonitorClient? monitor = null;
         ICgroup? cgroup = null;
         var attached = false;
+        var previousStart = c.State.StartedAt;
+        Task? saving = null;
         try
         {
-            var rootfs = snapshots.Mount(c.Id, c.LayerDirs);
-            var user = UserResolver.Resolve(rootfs, c.Config.User);
             if (cgroups is not null)
             {
                 cgroup = cgroups.Create(c.Id, new CgroupLimits(c.HostConfig.Memory, c.HostConfig.NanoCpus, c.HostConfig.PidsLimit));
+                PrepareJoin(cgroups);
             }
+            var rootfs = snapshots.Mount(c.Id, c.LayerDirs);
+            var user = UserResolver.Resolve(rootfs, c.Config.User);
             var specPath = Path.Combine(dir, "spec");
             BuildSpec(c, rootfs, user, dir).WriteTo(specPath);
             session = await LaunchSession.StartAsync(LauncherPath, "run", specPath, ct);
-            cgroup?.AddProcess(session.Pid);
             if (c.HostConfig.NetworkMode == "bridge")
             {
                 var net = network ?? throw new RuntimeException(RuntimeError.FailedPrecondition, "network bridge is not available: this daemon has no network driver");
@@ -60,8 +63,22 @@ internal sealed partial class ContainerRuntime
                 c.Network = new NetworkSettings(a.IPAddress, a.PrefixLength, a.Gateway, a.MacAddress, a.HostInterface);
                 WriteHostsFile(c, dir);
             }
+            // Saved before "go", while the child still sets up its rootfs, and side by side with the cgroup join
+            // and the monitor connect: from here on a daemon killed (even -9) finds the monitor on restart and
+            // reconnects, or reads the exit file of a start that failed.
+            c.State.Status = "running";
+            c.State.Pid = session.Pid;
+            c.State.MonitorPid = session.MonitorPid;
+            c.State.MonitorStartTime = Libc.ProcessStartTime(session.MonitorPid) ?? 0;
+            c.State.StartedAt = time.GetUtcNow();
+            c.State.ExitCode = 0;
+            c.State.OomKilled = false;
+            c.State.Error = "";
+            saving = Task.Run(() => store.Save(c), CancellationToken.None);
+            cgroup?.AddProcess(session.Pid);
             monitor = await MonitorClient.ConnectAsync(MonitorSocket(c.Id), ct)
                 ?? throw new RuntimeException(RuntimeError.Internal, "container monitor is not listening");
+            await saving;
             var (code, message) = await session.GoAsync(ct);
             if (code != 0)
             {
@@ -71,22 +88,18 @@ internal sealed partial class ContainerRuntime
                 }
                 throw new RuntimeException(code is 126 or 127 ? RuntimeError.InvalidArgument : RuntimeError.Internal, message, code);
             }
-            c.State.Status = "running";
-            c.State.Pid = session.Pid;
-            c.State.MonitorPid = session.MonitorPid;
-            c.State.MonitorStartTime = Libc.ProcessStartTime(session.MonitorPid) ?? 0;
-            c.State.StartedAt = time.GetUtcNow();
-            c.State.ExitCode = 0;
-            c.State.OomKilled = false;
-            c.State.Error = "";
             c.Live.Monitor = monitor;
             c.Live.Cgroup = cgroup;
-            store.Save(c);
             LogStarted(c.Id, session.Pid, session.MonitorPid);
             _ = WatchAsync(c, monitor, session.Pid);
         }
         catch (Exception e)
         {
+            if (saving is not null)
+            {
+                // The failure is reported below; its save is overwritten by the one that records it.
+                await saving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
             session?.Abort();
             monitor?.Dispose();
             if (session is not null)
@@ -102,10 +115,12 @@ internal sealed partial class ContainerRuntime
             KillCgroup(cgroup);
             TryDeleteCgroup(cgroup);
             snapshots.Unmount(c.Id);
-            c.State.Status = c.State.StartedAt is null ? "created" : "exited";
+            c.State.StartedAt = previousStart;
+            c.State.Status = previousStart is null ? "created" : "exited";
             c.State.ExitCode = e is RuntimeException re ? re.ExitCode : 125;
             c.State.Error = e.Message;
             c.State.Pid = 0;
+            c.State.MonitorPid = 0;
             if (store.Find(c.Id) is not null)
             {
                 store.Save(c);
@@ -120,6 +135,30 @@ internal sealed partial class ContainerRuntime
             throw new RuntimeException(RuntimeError.Internal, e.Message);
         }
         session.Dispose();
+    }
+
+    /// <summary>
+    /// The join (AddProcess) then shares a kernel wait that runs while we mount and spawn (see
+    /// <see cref="ICgroupDriver.PrepareJoin"/>). One at a time: a join during one shares its wait anyway, and
+    /// many starts at once must not each block a pool thread.
+    /// </summary>
+    private void PrepareJoin(ICgroupDriver driver)
+    {
+        if (Interlocked.CompareExchange(ref joinPreparing, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                driver.PrepareJoin();
+            }
+            finally
+            {
+                Volatile.Write(ref joinPreparing, 0);
+            }
+        }, CancellationToken.None);
     }
 
     private LaunchSpec BuildSpec(ContainerRecord c, string rootfs, ProcessUser user, string dir)

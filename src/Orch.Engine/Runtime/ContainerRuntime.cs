@@ -31,6 +31,7 @@ internal sealed partial class ContainerRuntime(
 
     private static readonly Regex ValidName = new("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.Compiled);
     private readonly CancellationTokenSource shutdown = new();
+    private int joinPreparing;
 
     public string LauncherPath => Path.Combine(options.LauncherDir, "orch-launch");
 

@@ -89,14 +89,8 @@ static void mask_paths(struct spec *s, int err_w) {
 }
 
 void container_child(struct spec *s, struct stdio_set *io, int go_r, int err_w) {
-    /* Wait until orchd has put us in our cgroup and network. */
-    char c;
-    ssize_t r;
-    do r = read(go_r, &c, 1); while (r < 0 && errno == EINTR);
-    if (r != 1) _exit(125);
-    close(go_r);
-    stdio_child(io);
-
+    /* The root filesystem is set up while orchd puts us in our cgroup and network (the two overlap);
+     * nothing of the image runs before its "go", which comes once both are done. */
     if (s->netns && *s->netns) {
         int fd = open(s->netns, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) report_failure(err_w, 125, "join network namespace %s: %s", s->netns, strerror(errno));
@@ -122,6 +116,13 @@ void container_child(struct spec *s, struct stdio_set *io, int go_r, int err_w) 
     if (umount2(".", MNT_DETACH) < 0) report_failure(err_w, 125, "unmount old root: %s", strerror(errno));
     if (chdir("/") < 0) report_failure(err_w, 125, "chdir /: %s", strerror(errno));
     mask_paths(s, err_w);
+
+    char c;
+    ssize_t r;
+    do r = read(go_r, &c, 1); while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(125);
+    close(go_r);
+    stdio_child(io);
     if (console_child(io) < 0) report_failure(err_w, 125, "open a terminal in the container: %s", strerror(errno));
     finish_and_exec(s, err_w);
 }

@@ -67,8 +67,9 @@ int touch_p(const char *path) {
     return 0;
 }
 
-/* The exit file is what orchd reads after a restart: written to a temporary file, synced and
- * renamed, so a reader sees either nothing or the whole record. */
+/* The exit file is what orchd reads after a restart: written to a temporary file and renamed, so a
+ * reader sees either nothing or the whole record, and the page cache keeps it across a kill of orchd.
+ * No fsync: it lives in the exec root (/run, gone at reboot), so a power loss takes it either way. */
 void write_exit_file(const char *path, int code) {
     if (!path || !*path) return;
     char tmp[4096], buf[64];
@@ -79,7 +80,6 @@ void write_exit_file(const char *path, int code) {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
     write_all(fd, buf, (size_t)n);
-    fsync(fd);
     close(fd);
     rename(tmp, path);
 }
@@ -215,7 +215,10 @@ int sync_with_orchd(pid_t child, int go_w, int err_r, struct stdio_set *io) {
         kill(child, SIGKILL);
         return 125;
     }
-    if (write_all(go_w, "g", 1) < 0) { kill(child, SIGKILL); return 125; }
+    /* A run child that failed its rootfs setup before "go" has exited: the write fails (EPIPE) and the
+     * error pipe below holds its reason. */
+    int released = write_all(go_w, "g", 1) == 0;
+    if (!released) kill(child, SIGKILL);
     close(go_w);
     /* A child that fails before sending its pty closes the socketpair: recv_console fails and
      * the error pipe below carries the reason. */
@@ -231,6 +234,11 @@ int sync_with_orchd(pid_t child, int go_w, int err_r, struct stdio_set *io) {
     }
     close(err_r);
     msg[m] = 0;
+    if (m == 0 && !released) {
+        const char *gone = "err 125 container init exited before it was started\n";
+        write_all(1, gone, strlen(gone));
+        return 125;
+    }
     if (m == 0) {
         write_all(1, "ok\n", 3);
         return 0;

@@ -37,6 +37,23 @@ public sealed class CgroupV1RealTests : IDisposable
     }
 
     [Fact]
+    public async Task PrepareJoin_LeavesUsWhereWeWere_AndAJoinAfterItLands()
+    {
+        var before = File.ReadAllText("/proc/self/cgroup");
+        var g = driver.Create("prepared", new CgroupLimits(0, 0, 0));
+        driver.PrepareJoin();
+        Assert.Equal(before, File.ReadAllText("/proc/self/cgroup"));
+        using (var p = GroupedProcess.Start(g, "exec /bin/busybox sleep 30"))
+        {
+            Assert.Contains(p.Pid, g.Pids());
+            g.KillAll();
+            var r = await p.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(137, r.ExitCode);
+        }
+        g.Delete();
+    }
+
+    [Fact]
     public async Task Memory32m_DdOf100M_IsOomKilledWithSigkill()
     {
         var g = driver.Create("oom", new CgroupLimits(32 << 20, 0, 0));

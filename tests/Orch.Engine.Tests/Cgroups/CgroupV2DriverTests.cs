@@ -30,6 +30,21 @@ public sealed class CgroupV2DriverTests : IDisposable
     }
 
     [Fact]
+    public void PrepareJoin_RewritesOurPidIntoOurOwnCgroup_AndNothingElse()
+    {
+        new CgroupV2Driver(fs.Root, "orch", fs, ownDirectory: fs.Root).PrepareJoin();
+        Assert.Equal([("cgroup.procs", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))], fs.Writes);
+    }
+
+    [Fact]
+    public void PrepareJoin_OwnCgroupMissingOrUnknown_DoesNotThrowOrWrite()
+    {
+        new CgroupV2Driver(fs.Root, "orch", fs, ownDirectory: Path.Combine(fs.Root, "gone")).PrepareJoin();
+        Driver().PrepareJoin();
+        Assert.Empty(fs.Writes);
+    }
+
+    [Fact]
     public void Create_Unlimited_LeavesMaxEverywhere()
     {
         Driver().Create("c1", new CgroupLimits(0, 0, 0));

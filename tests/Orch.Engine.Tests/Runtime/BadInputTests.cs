@@ -25,6 +25,8 @@ public sealed class BadInputTests(RuntimeFixture f) : IClassFixture<RuntimeFixtu
         { ["run", "--name", "bad name!", BusyboxImage.Name, "true"], "Invalid container name (bad name!)", 125 },
         { ["run", "--network", "none", "-u", "nobody-here", BusyboxImage.Name, "true"], "unable to find user nobody-here", 125 },
         { ["run", "--network", "none", "--rm", "--restart", "always", BusyboxImage.Name, "true"], "Conflicting options: --restart and --rm", 125 },
+        // Fails in the container's rootfs setup, which runs before orchd's "go": the reason still comes back.
+        { ["run", "--network", "none", "-v", "/etc/hostname:/bin/busybox/x", BusyboxImage.Name, "true"], "/bin/busybox/x: Not a directory", 125 },
         { ["start", "no-such-container"], "No such container: no-such-container", 1 },
         { ["logs", "no-such-container"], "No such container: no-such-container", 1 },
         { ["exec", "no-such-container", "true"], "No such container: no-such-container", 1 },

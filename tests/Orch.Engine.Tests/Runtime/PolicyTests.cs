@@ -15,9 +15,13 @@ public sealed class PolicyTests(RuntimeFixture f) : IClassFixture<RuntimeFixture
     public async Task OnFailure_RestartsUpToTheLimit()
     {
         var id = CliAssert.Ok(await D.OrchAsync("run", "-d", "--restart", "on-failure:2", "--network", "none", BusyboxImage.Name, "sh", "-c", "echo run; exit 1")).Stdout.Trim();
+        // The count goes to 2 just before the third run starts (its status still "exited"): wait for its output too.
         await Eventually.TrueAsync(async () => (await InspectAsync(id)).GetProperty("RestartCount").GetInt32() == 2
-            && (await InspectAsync(id)).GetProperty("State").GetProperty("Status").GetString() == "exited", "two restarts, then exited");
+            && (await InspectAsync(id)).GetProperty("State").GetProperty("Status").GetString() == "exited"
+            && CliAssert.Ok(await D.OrchAsync("logs", id)).Stdout == "run\nrun\nrun\n", "two restarts, three runs logged, then exited");
+        await Task.Delay(500);
         Assert.Equal("run\nrun\nrun\n", CliAssert.Ok(await D.OrchAsync("logs", id)).Stdout);
+        Assert.Equal(2, (await InspectAsync(id)).GetProperty("RestartCount").GetInt32());
         CliAssert.Ok(await D.OrchAsync("rm", id));
     }
 

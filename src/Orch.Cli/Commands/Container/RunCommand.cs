@@ -16,10 +16,14 @@ internal sealed class RunCommand : ICommand
     {
         var flags = new RunFlags(ctx, this, withDetach: true);
         var request = flags.Parse(args);
+        var create = ctx.Engine.CreateContainerAsync(request, cancellationToken: ct);
+        // Foreground: the attach stream is opened while the create is in flight (the daemon's Attach waits for
+        // its first message, the id), so setting it up is off the round trip. Dropped unused if the create fails.
+        using var call = flags.Detach ? null : ctx.Engine.Attach(cancellationToken: ct);
         string id;
         try
         {
-            id = (await ctx.Engine.CreateContainerAsync(request, cancellationToken: ct)).Id;
+            id = (await create).Id;
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Unavailable)
         {
@@ -34,8 +38,7 @@ internal sealed class RunCommand : ICommand
                 ctx.Out.WriteLine(id);
                 return 0;
             }
-            using var call = ctx.Engine.Attach(cancellationToken: ct);
-            return await StdioSession.RunAsync(call, new StdioRequest { Attach = id }, flags.Interactive, flags.Tty, ct);
+            return await StdioSession.RunAsync(call!, new StdioRequest { Attach = id }, flags.Interactive, flags.Tty, ct);
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Unavailable && e.StatusCode != StatusCode.Cancelled)
         {

@@ -13,7 +13,7 @@ public static class CgroupDriver
     {
         var layout = CgroupLayout.Parse(mountinfo, selfCgroup, root);
         return layout.Mode == CgroupMode.Unified
-            ? new CgroupV2Driver(layout.Unified!.MountPoint, parent, fs)
+            ? new CgroupV2Driver(layout.Unified!.MountPoint, parent, fs, layout.Unified.OwnDirectory)
             : new CgroupV1Driver(layout, parent, fs);
     }
 }

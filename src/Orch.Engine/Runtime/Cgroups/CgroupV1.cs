@@ -113,7 +113,9 @@ internal sealed class CgroupV1 : ICgroup
     /// </summary>
     public void KillAll()
     {
-        if (!fs.DirectoryExists(freezer))
+        // Nothing to freeze in an empty group (the common case: the container's init exited and took its
+        // pid namespace with it); with no member left, none can fork a new one either.
+        if (!fs.DirectoryExists(freezer) || Pids().Count == 0)
         {
             return;
         }

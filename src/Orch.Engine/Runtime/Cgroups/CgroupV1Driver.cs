@@ -80,6 +80,10 @@ internal sealed class CgroupV1Driver : ICgroupDriver
             tracking: layout.Unified is null ? null : Path.Combine(layout.Unified.OwnDirectory, rel));
     }
 
+    // The tracking tree in hybrid mode (no controller to migrate), else any hierarchy we are in.
+    public void PrepareJoin() =>
+        CgroupDirectories.WarmUpMigration(fs, (layout.Unified ?? layout.V1["pids"]).OwnDirectory);
+
     public bool RemoveParent() => CgroupDirectories.RemoveEmptyChain(fs, Bases(), parent);
 
     private IEnumerable<string> Bases()

@@ -16,9 +16,12 @@ internal sealed class CgroupV2Driver : ICgroupDriver
     private readonly ICgroupFs fs;
     private readonly string root;
     private readonly string parent;
+    private readonly string? ownDirectory;
 
-    public CgroupV2Driver(string root, string parent, ICgroupFs fs)
+    /// <param name="ownDirectory">The daemon's own cgroup (for <see cref="PrepareJoin"/>); null: no warm-up.</param>
+    public CgroupV2Driver(string root, string parent, ICgroupFs fs, string? ownDirectory = null)
     {
+        this.ownDirectory = ownDirectory;
         this.root = root.TrimEnd('/');
         this.parent = CgroupNames.Check(parent, "parent");
         this.fs = fs;
@@ -51,6 +54,8 @@ internal sealed class CgroupV2Driver : ICgroupDriver
 
     public ICgroup Open(string name) =>
         new CgroupV2(name, fs, Path.Combine(root, parent, CgroupNames.Check(name, "name")));
+
+    public void PrepareJoin() => CgroupDirectories.WarmUpMigration(fs, ownDirectory);
 
     public bool RemoveParent() => CgroupDirectories.RemoveEmptyChain(fs, [root], parent);
 

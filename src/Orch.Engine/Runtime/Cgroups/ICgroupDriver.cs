@@ -23,6 +23,13 @@ public interface ICgroupDriver
     ICgroup Open(string name);
 
     /// <summary>
+    /// Call once the group is made and a process is about to join it (ahead of <see cref="ICgroup.AddProcess"/>,
+    /// off the caller's path): starts the kernel's wait that the first join would pay, so the join shares it.
+    /// Blocks while it waits; never throws. See <see cref="CgroupDirectories.WarmUpMigration"/>.
+    /// </summary>
+    void PrepareJoin();
+
+    /// <summary>
     /// Daemon teardown: removes the parent in every hierarchy when no group is left in it.
     /// Returns false (and leaves everything) when a group remains, e.g. containers kept running across a restart.
     /// </summary>
