@@ -114,11 +114,18 @@ internal sealed class BackendPool(TimeProvider time)
         return fallback;
     }
 
-    /// <summary>A connect to <paramref name="b"/> was refused or timed out.</summary>
-    public void MarkFailed(Backend b)
+    /// <summary>Called after a backend became suspect (the kernel path plans again without it).</summary>
+    public Action? Suspected { get; init; }
+
+    /// <summary>A connect to <paramref name="b"/> was refused or timed out (or its node left connections unanswered).</summary>
+    public void MarkFailed(Backend b, bool notify = true)
     {
         b.Failed();
         b.SuspectUntil = time.GetUtcNow() + SuspectFor;
+        if (notify)
+        {
+            Suspected?.Invoke();
+        }
     }
 
     /// <summary>A connect succeeded: the backend is trusted again at once.</summary>

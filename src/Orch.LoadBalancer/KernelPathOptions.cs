@@ -1,6 +1,6 @@
 namespace Orch.LoadBalancer;
 
-/// <summary>The kernel fast path for tasks of this node (see README "How traffic reaches a task").</summary>
+/// <summary>The kernel fast path (see README "How traffic reaches a task").</summary>
 public sealed class KernelPathOptions
 {
     /// <summary>Prefix of the balancer's chains, unique per daemon in a network namespace (orchd: ORCH-&lt;bridge&gt;).</summary>
@@ -12,4 +12,10 @@ public sealed class KernelPathOptions
     public required IIptables Iptables { get; init; }
 
     public required ILocalTasks LocalTasks { get; init; }
+
+    /// <summary>
+    /// Tasks on other nodes are reached by the kernel too (DNAT to NODE:HOSTPORT and masquerade, with the SYN watch
+    /// for nodes that stop answering); false leaves them to the user-space proxy (orchd --lb-remote=proxy).
+    /// </summary>
+    public bool RemoteTasks { get; init; } = true;
 }

@@ -12,8 +12,9 @@ namespace Orch.LoadBalancer;
 /// A table that drops a port closes its listener (open connections run on); one that drops a
 /// backend stops new connections to it at once. A port that cannot be bound (a host process
 /// holds it) is retried with every later table and shows in the stats with the error.
-/// With <see cref="LoadBalancerOptions.Kernel"/>, new connections for this node's own tasks are DNATed by
-/// the kernel straight to their containers (<see cref="KernelPlan"/>); the listener serves the rest.
+/// With <see cref="LoadBalancerOptions.Kernel"/>, new connections arriving at this node's addresses are DNATed by
+/// the kernel: straight to the containers of this node's tasks, and to NODE:HOSTPORT (masqueraded) for tasks on
+/// other nodes (<see cref="KernelPlan"/>); the listener serves loopback arrivals, PROXY-protocol and UDP ports.
 /// </summary>
 public sealed partial class LoadBalancer : IAsyncDisposable
 {
@@ -31,7 +32,7 @@ public sealed partial class LoadBalancer : IAsyncDisposable
         this.logger = logger;
         if (options.Kernel is { } k)
         {
-            kernel = new KernelPath(k, KernelWanted, KernelApplied, logger);
+            kernel = new KernelPath(k, KernelWanted, KernelApplied, NodeUnanswered, time, logger);
             k.LocalTasks.Changed += LocalTasksChanged;
         }
     }
@@ -65,7 +66,7 @@ public sealed partial class LoadBalancer : IAsyncDisposable
             {
                 if (!listeners.TryGetValue(key, out var l))
                 {
-                    l = new Listener(new BackendPool(time));
+                    l = new Listener(new BackendPool(time) { Suspected = () => kernel?.Request() });
                     listeners[key] = l;
                 }
                 l.Pool.Update(endpoint);
@@ -164,11 +165,18 @@ public sealed partial class LoadBalancer : IAsyncDisposable
         return stats;
     }
 
-    /// <summary>The kernel plan of every port that can take it: listening (the port is ours), no PROXY header (only user space writes one), TCP.</summary>
+    /// <summary>
+    /// The kernel plan of every port that can take it: listening (the port is ours), no PROXY header (only user space
+    /// writes one), TCP. A suspect backend (a connect failed, or its node left connections unanswered) is left out
+    /// until its time runs out, which is when the plan changes by itself next.
+    /// </summary>
     private KernelSnapshot KernelWanted()
     {
-        var local = options.Kernel!.LocalTasks;
+        var k = options.Kernel!;
+        var local = k.LocalTasks;
         var node = local.NodeId;
+        var now = time.GetUtcNow();
+        DateTimeOffset? next = null;
         var ports = new Dictionary<(PortProtocol, uint), KernelPort>();
         var backends = new Dictionary<string, Backend>(StringComparer.Ordinal);
         lock (gate)
@@ -180,16 +188,40 @@ public sealed partial class LoadBalancer : IAsyncDisposable
                 foreach (var b in all)
                 {
                     backends[KernelRules.ConnectionKey(protocol, port, b.TaskId)] = b;
+                    if (b.SuspectUntil > now && (next is null || b.SuspectUntil < next))
+                    {
+                        next = b.SuspectUntil;
+                    }
                 }
                 if (e is null || l.Forwarder is null || e.ProxyProtocol.Length > 0 || protocol != PortProtocol.Tcp || node.Length == 0)
                 {
                     continue;
                 }
                 ports[(protocol, port)] = KernelPlan.Plan(protocol, port, e.TargetPort, [.. all.Select(b => new KernelCandidate(
-                    b.TaskId, b.Healthy && !b.Draining && !b.Withdrawn, b.NodeId == node ? local.Task(b.TaskId).Address : null))]);
+                    b.TaskId, b.Healthy && !b.Draining && !b.Withdrawn && b.SuspectUntil <= now,
+                    b.NodeId == node ? local.Task(b.TaskId).Address : null,
+                    b.NodeId != node && k.RemoteTasks ? b.EndPoint : null))]);
             }
         }
-        return new KernelSnapshot(ports, backends);
+        return new KernelSnapshot(ports, backends, next);
+    }
+
+    /// <summary>The SYN watch found the node of <paramref name="address"/> leaving new connections unanswered: its backends (every port) become suspect, as after a failed connect.</summary>
+    private int NodeUnanswered(System.Net.IPAddress address)
+    {
+        var n = 0;
+        lock (gate)
+        {
+            foreach (var l in listeners.Values)
+            {
+                foreach (var b in l.Pool.Backends.Where(b => b.EndPoint.Address.Equals(address)))
+                {
+                    l.Pool.MarkFailed(b, notify: false);
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /// <summary>The kernel now serves <paramref name="ports"/>: user space leaves their local backends to it (for non-loopback arrivals).</summary>

@@ -35,9 +35,11 @@ public sealed class LoadBalancerTests
             }
             var counts = answers.GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
             Assert.True(counts.Count == 3 && counts.Values.All(n => n == 10), $"through n{k}: {string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"))}");
-            // The node's counters say the same (service inspect shows the balancer of the node asked).
+            // The node's counters say the same (service inspect shows the balancer of the node asked), and the kernel
+            // served all 30: its own task straight to the container, the other nodes' tasks DNATed to NODE:HOSTPORT.
             var backends = await BackendsAsync(c, k, "web");
             Assert.All(backends, b => Assert.Equal(10, b.GetProperty("Connections").GetInt32()));
+            Assert.All(backends, b => Assert.Equal(10, b.GetProperty("KernelConnections").GetInt32()));
         }
     }
 
@@ -94,6 +96,13 @@ public sealed class LoadBalancerTests
         Assert.True(after.Count > 100, $"load too small: {after.Count} requests after the kill");
         var failed = after.Where(r => r.Error is not null || string.IsNullOrEmpty(r.Answer)).ToList();
         Assert.True(failed.Count == 0, $"{failed.Count} of {after.Count} new connections after the kill failed:\n{string.Join('\n', failed.Take(10))}");
+        // What saved them (the kernel path's conntrack keeps a connection's SYN retransmissions on the dead node): each
+        // balancer saw n3 leave connections unanswered, took it out and let the waiting ones be balanced afresh.
+        for (var k = 1; k <= 2; k++)
+        {
+            var log = await File.ReadAllTextAsync(c.LogFile(k));
+            Assert.True(log.Contains($"node {c.Address(3)} left new connections unanswered", StringComparison.Ordinal), $"n{k}:\n{c.Logs()}");
+        }
     }
 
     [Fact]

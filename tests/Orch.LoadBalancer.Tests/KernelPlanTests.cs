@@ -28,8 +28,10 @@ public sealed class KernelPlanTests
         return e;
     }
 
-    private static KernelPort Plan(ServiceEndpoint e) => KernelPlan.Plan(PortProtocol.Tcp, 8080, 80, [.. e.Backends.Select((b, i) =>
-        new KernelCandidate(b.TaskId, b.Healthy && !b.Draining, b.NodeId == "me" ? IPAddress.Parse($"10.88.1.{i + 2}") : null))]);
+    /// <param name="remoteKernel">Remote tasks get a rule too (orchd's default); otherwise user space serves them.</param>
+    private static KernelPort Plan(ServiceEndpoint e, bool remoteKernel = false) => KernelPlan.Plan(PortProtocol.Tcp, 8080, 80, [.. e.Backends.Select((b, i) =>
+        new KernelCandidate(b.TaskId, b.Healthy && !b.Draining, b.NodeId == "me" ? IPAddress.Parse($"10.88.1.{i + 2}") : null,
+            remoteKernel && b.NodeId != "me" ? new IPEndPoint(IPAddress.Parse(b.Address), (int)b.Port) : null))]);
 
     /// <summary>Sends <paramref name="n"/> new connections through the modelled nat chain, then the listener; returns who got each.</summary>
     private static List<string> Route(KernelPort plan, BackendPool pool, int n)
@@ -106,6 +108,35 @@ public sealed class KernelPlanTests
 
         Assert.Equal([("t0", 5, 0, "10.88.1.2:80"), ("t2", 4, 1, "10.88.1.4:80")],
             plan.Targets.Select(t => (t.TaskId, t.Every, t.Packet, t.Destination.ToString())));
+    }
+
+    [Theory]
+    [InlineData("LRR")]
+    [InlineData("RRR")]
+    [InlineData("RLRLR")]
+    public void RemoteTasksInTheKernel_EveryEligibleBackendHasARule_TheKernelAloneWalksTheCycle(string layout)
+    {
+        var e = Endpoint(layout);
+        var plan = Plan(e, remoteKernel: true);
+        var pool = Pool(e, plan);
+
+        Assert.Equal(layout.Length, plan.Targets.Count);
+        Assert.Equal(layout.Select(c => c == 'R'), plan.Targets.Select(t => t.Remote));
+        Assert.All(plan.Targets.Where(t => t.Remote), t => Assert.Equal($"10.0.0.1:{30000 + int.Parse(t.TaskId[1..])}", t.Destination.ToString()));
+        Assert.Equal(0, plan.Targets[^1].Packet);
+        Assert.Equal(1, plan.Targets[^1].Every); // the last rule takes whatever reaches it: nothing falls through to user space
+        Assert.Equal(Enumerable.Range(0, layout.Length * 10).Select(c => $"t{c % layout.Length}"), Route(plan, pool, layout.Length * 10));
+    }
+
+    [Fact]
+    public void RemoteTasksInTheKernel_ASuspectOneLeavesTheCycle()
+    {
+        var e = Endpoint("LRR");
+        // t1's node left connections unanswered: not eligible until its suspect time runs out.
+        var plan = KernelPlan.Plan(PortProtocol.Tcp, 8080, 80, [.. e.Backends.Select((b, i) => new KernelCandidate(b.TaskId, b.TaskId != "t1",
+            b.NodeId == "me" ? IPAddress.Parse("10.88.1.2") : null, b.NodeId == "me" ? null : new IPEndPoint(IPAddress.Parse(b.Address), (int)b.Port)))]);
+
+        Assert.Equal([("t0", 2, 0), ("t2", 1, 0)], plan.Targets.Select(t => (t.TaskId, t.Every, t.Packet)));
     }
 
     [Fact]

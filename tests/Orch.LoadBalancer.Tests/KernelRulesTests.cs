@@ -21,9 +21,11 @@ public sealed class KernelRulesTests
         Assert.Equal("""
             *nat
             :ORCH-orch0-L - [0:0]
+            :ORCH-orch0-LM - [0:0]
             :ORCH-orch0-LT8080 - [0:0]
             -A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment "orch:orch0:lb" -j ORCH-orch0-L
             -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment "orch:orch0:lb" -j ORCH-orch0-L
+            -A POSTROUTING -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LM
             -A ORCH-orch0-L -p tcp -m tcp --dport 8080 -j ORCH-orch0-LT8080
             -A ORCH-orch0-LT8080 -p tcp -m statistic --mode nth --every 3 --packet 0 -m comment --comment "orch:orch0:lb:tcp/8080/t1" -j DNAT --to-destination 10.88.1.2:80
             COMMIT
@@ -34,8 +36,35 @@ public sealed class KernelRulesTests
             -A ORCH-orch0-LA -m conntrack --ctproto tcp --ctorigdstport 8080 --ctreplsrc 10.88.1.2 --ctreplsrcport 80 --ctdir ORIGINAL -m comment --comment "orch:orch0:lb:tcp/8080/t1/in" -j RETURN
             -A ORCH-orch0-LA -m conntrack --ctproto tcp --ctorigdstport 8080 --ctreplsrc 10.88.1.2 --ctreplsrcport 80 --ctdir REPLY -m comment --comment "orch:orch0:lb:tcp/8080/t1/out" -j RETURN
             COMMIT
+            *filter
+            :ORCH-orch0-LF - [0:0]
+            -I FORWARD 1 -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LF
+            COMMIT
 
             """, script);
+    }
+
+    [Fact]
+    public void Sync_RemoteTarget_DnatToItsNode_MasqueradedForwardedAndStampedForTheSynWatch()
+    {
+        var port = new KernelPort(PortProtocol.Tcp, 8080, [
+            new KernelTarget("t1", new IPEndPoint(IPAddress.Parse("10.88.1.2"), 80), 2, 0),
+            new KernelTarget("t2", new IPEndPoint(IPAddress.Parse("192.168.5.3"), 31001), 1, 0, Remote: true),
+        ]);
+
+        var script = Rules.Sync(Of(), Of(port), jumps: false);
+
+        // The last rule of the cycle needs no nth match; the remote task's node and host port are the destination.
+        Assert.Contains("-A ORCH-orch0-LT8080 -p tcp -m comment --comment \"orch:orch0:lb:tcp/8080/t2\" -j DNAT --to-destination 192.168.5.3:31001\n", script);
+        // Only connections DNATed to that node and port for this published port are masqueraded, and they stamp the node.
+        Assert.Contains("-A ORCH-orch0-LM -d 192.168.5.3/32 -p tcp -m tcp --dport 31001 -m conntrack --ctorigdstport 8080 "
+            + "-m recent --set --name ORCH-orch0-syn --mask 255.255.255.255 --rdest -j MASQUERADE\n", script);
+        Assert.DoesNotContain("-d 10.88.1.2/32", script); // a local container needs no masquerade
+        // The node's SYN-ACKs stamp the ack list; the connection passes FORWARD whatever its policy.
+        Assert.Contains("-A ORCH-orch0-LA -s 192.168.5.3/32 -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -m conntrack --ctdir REPLY "
+            + "-m recent --set --name ORCH-orch0-ack --mask 255.255.255.255 --rsource\n", script);
+        Assert.Contains("-A ORCH-orch0-LF -m conntrack --ctproto tcp --ctorigdstport 8080 --ctreplsrc 192.168.5.3 --ctreplsrcport 31001 -j ACCEPT\n", script);
+        Assert.Contains("--ctreplsrc 192.168.5.3 --ctreplsrcport 31001 --ctdir REPLY -m comment --comment \"orch:orch0:lb:tcp/8080/t2/out\" -j RETURN", script);
     }
 
     [Fact]
@@ -115,6 +144,39 @@ public sealed class KernelRulesTests
             COMMIT
 
             """, script);
+    }
+
+    [Fact]
+    public void Teardown_RemovesTheMasqueradeAndForwardChainsToo()
+    {
+        const string save = """
+            *nat
+            :POSTROUTING ACCEPT [0:0]
+            :ORCH-orch0-LM - [0:0]
+            [1:60] -A POSTROUTING -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LM
+            COMMIT
+            *filter
+            :FORWARD DROP [0:0]
+            :ORCH-orch0-FWD - [0:0]
+            :ORCH-orch0-LF - [0:0]
+            [0:0] -A FORWARD -m comment --comment "orch:orch0" -j ORCH-orch0-FWD
+            [0:0] -A FORWARD -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LF
+            COMMIT
+            """;
+
+        Assert.Equal("""
+            *nat
+            -D POSTROUTING -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LM
+            -F ORCH-orch0-LM
+            -X ORCH-orch0-LM
+            COMMIT
+            *filter
+            -D FORWARD -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LF
+            -F ORCH-orch0-LF
+            -X ORCH-orch0-LF
+            COMMIT
+
+            """, Rules.Teardown(save));
     }
 
     [Fact]

@@ -1,11 +1,15 @@
+using System.Net;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PortProtocol = Orch.Api.V1.Objects.PortProtocol;
 
 namespace Orch.LoadBalancer.Kernel;
 
-/// <summary>What the balancer wants of the kernel now: the ports' plans and every backend by counter key.</summary>
-internal sealed record KernelSnapshot(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> Ports, IReadOnlyDictionary<string, Backend> Backends);
+/// <summary>
+/// What the balancer wants of the kernel now: the ports' plans, every backend by counter key, and when the plan
+/// changes by itself next (a suspect backend's time runs out), if ever.
+/// </summary>
+internal sealed record KernelSnapshot(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> Ports, IReadOnlyDictionary<string, Backend> Backends, DateTimeOffset? NextChange = null);
 
 /// <summary>
 /// Keeps the kernel's rules equal to the balancer's plan: one background loop, woken by every table or
@@ -14,15 +18,24 @@ internal sealed record KernelSnapshot(IReadOnlyDictionary<(PortProtocol, uint), 
 /// Starts by removing what a killed daemon of the same prefix left; disposing removes everything.
 /// A failed transaction tears the rules down (user space then serves every connection) and is retried
 /// with the next change or after <see cref="RetryAfter"/>.
+/// While remote nodes have rules, a second loop polls the SYN watch (<see cref="SynWatch"/>) every
+/// <see cref="WatchEvery"/>: a node that leaves new connections unanswered for <see cref="UnansweredFor"/> is
+/// reported (its backends become suspect, so the plan drops them), the rules are applied, and the conntrack
+/// entries of the connections waiting on it are deleted, so their next SYN retransmission reaches a live task.
 /// </summary>
 internal sealed partial class KernelPath : IAsyncDisposable
 {
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan UnansweredFor = TimeSpan.FromMilliseconds(400);
 
     private readonly KernelRules rules;
     private readonly IIptables iptables;
     private readonly Func<KernelSnapshot> snapshot;
     private readonly Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied;
+    private readonly Func<IPAddress, int> suspect;
+    private readonly TimeProvider time;
+    private readonly SynWatch watch = new(UnansweredFor);
     private readonly ILogger logger;
     private readonly SemaphoreSlim io = new(1, 1);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -31,13 +44,20 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private bool installed;
     private bool touched;
     private Task loop = Task.CompletedTask;
+    private Task watchLoop = Task.CompletedTask;
+    private readonly Lock wakeGate = new();
+    private DateTimeOffset wakeAt = DateTimeOffset.MinValue;
 
-    public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied, ILogger logger)
+    /// <param name="suspect">Makes the backends on the node of this address suspect (the next plan leaves them out); returns how many.</param>
+    public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied,
+        Func<IPAddress, int> suspect, TimeProvider time, ILogger logger)
     {
         rules = new KernelRules(options.ChainPrefix, options.Comment);
         iptables = options.Iptables;
         this.snapshot = snapshot;
         this.applied = applied;
+        this.suspect = suspect;
+        this.time = time;
         this.logger = logger;
     }
 
@@ -62,6 +82,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
             io.Release();
         }
         loop = RunAsync(stop.Token);
+        watchLoop = WatchAsync(stop.Token);
     }
 
     /// <summary>The plan may have changed: apply it soon (coalesced).</summary>
@@ -85,6 +106,90 @@ internal sealed partial class KernelPath : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls the SYN watch while a remote node has rules; acts on every node it reports.</summary>
+    private async Task WatchAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(WatchEvery, time);
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (!current.Values.Any(p => p.Targets.Any(t => t.Remote)))
+                {
+                    continue;
+                }
+                foreach (var node in watch.Observe(time.GetUtcNow(), ReadRecent(rules.SynList), ReadRecent(rules.AckList)))
+                {
+                    await UnansweredAsync(node, ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task UnansweredAsync(IPAddress node, CancellationToken ct)
+    {
+        var backends = suspect(node);
+        LogUnanswered(node.ToString(), (int)UnansweredFor.TotalMilliseconds, backends);
+        if (backends == 0)
+        {
+            return;
+        }
+        await SyncAsync(ct); // first out of the rules, so that a retransmitted SYN no longer finds the node there
+        try
+        {
+            var waiting = Conntrack.WaitingOn(File.ReadLines(Conntrack.ProcPath), node);
+            var deleted = Conntrack.Delete(waiting);
+            LogRebalanced(deleted, node.ToString());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            LogFailed("conntrack: " + e.Message);
+        }
+    }
+
+    private static string? ReadRecent(string list)
+    {
+        try
+        {
+            return File.ReadAllText("/proc/net/xt_recent/" + list);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // not created yet (no rule names it), or gone with the rules
+        }
+    }
+
+    /// <summary>A suspect backend's time runs out at <paramref name="at"/>: plan again then (one timer for the earliest).</summary>
+    private void WakeAt(DateTimeOffset at)
+    {
+        lock (wakeGate)
+        {
+            var now = time.GetUtcNow();
+            if (wakeAt > now && wakeAt <= at)
+            {
+                return;
+            }
+            wakeAt = at;
+        }
+        _ = WakeLaterAsync(at, stop.Token);
+    }
+
+    private async Task WakeLaterAsync(DateTimeOffset at, CancellationToken ct)
+    {
+        try
+        {
+            var wait = at - time.GetUtcNow();
+            await Task.Delay(wait > TimeSpan.Zero ? wait + TimeSpan.FromMilliseconds(10) : TimeSpan.Zero, time, ct);
+            Request();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task RetryLaterAsync(CancellationToken ct)
     {
         try
@@ -97,40 +202,48 @@ internal sealed partial class KernelPath : IAsyncDisposable
         }
     }
 
+    /// <summary>Applies the plan as it is now (taken under the lock, so that two callers never apply an older plan last).</summary>
     private async Task<bool> SyncAsync(CancellationToken ct)
     {
-        var want = snapshot();
-        var desired = want.Ports.Where(p => p.Value.Targets.Count > 0).ToDictionary(p => p.Key, p => p.Value);
-        if (installed && desired.Count == current.Count && desired.All(d => current.TryGetValue(d.Key, out var c) && c.SameRules(d.Value)))
-        {
-            return true;
-        }
         await io.WaitAsync(ct);
-        touched = true;
         try
         {
-            var counters = rules.Counters(await iptables.SaveAsync(ct));
-            Fold(counters, desired, want.Backends);
-            await iptables.RestoreAsync(rules.Sync(current, desired, jumps: !installed), ct);
-            installed = true;
-            current = desired;
-            LogApplied(desired.Count, desired.Values.Sum(p => p.Targets.Count));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogFailed(e.Message);
-            current = [];
-            installed = false;
-            await TeardownAsync(ct);
-            applied(current);
-            return false;
+            var want = snapshot();
+            if (want.NextChange is { } next)
+            {
+                WakeAt(next);
+            }
+            var desired = want.Ports.Where(p => p.Value.Targets.Count > 0).ToDictionary(p => p.Key, p => p.Value);
+            if (installed && desired.Count == current.Count && desired.All(d => current.TryGetValue(d.Key, out var c) && c.SameRules(d.Value)))
+            {
+                return true;
+            }
+            touched = true;
+            try
+            {
+                var counters = rules.Counters(await iptables.SaveAsync(ct));
+                Fold(counters, desired, want.Backends);
+                await iptables.RestoreAsync(rules.Sync(current, desired, jumps: !installed), ct);
+                installed = true;
+                current = desired;
+                LogApplied(desired.Count, desired.Values.Sum(p => p.Targets.Count));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(e.Message);
+                current = [];
+                installed = false;
+                await TeardownAsync(ct);
+                applied(current);
+                return false;
+            }
+            applied(desired);
+            return true;
         }
         finally
         {
             io.Release();
         }
-        applied(desired);
-        return true;
     }
 
     /// <summary>Adds the counters of the rules the next transaction replaces to their backends: all accounting rules, the DNAT rules of changed or dropped ports.</summary>
@@ -195,6 +308,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
     {
         await stop.CancelAsync();
         await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await watchLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await io.WaitAsync();
         try
         {
@@ -216,6 +330,12 @@ internal sealed partial class KernelPath : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "load balancer: kernel fast path serves {Ports} port(s), {Targets} local task rule(s)")]
     private partial void LogApplied(int ports, int targets);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: node {Node} left new connections unanswered for {Ms} ms: its {Backends} backend(s) get no new connection for a while")]
+    private partial void LogUnanswered(string node, int ms, int backends);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: {Count} connection(s) waiting on node {Node} balanced afresh at their next SYN")]
+    private partial void LogRebalanced(int count, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: kernel fast path failed, user space serves every connection: {Error}")]
     private partial void LogFailed(string error);

@@ -9,7 +9,11 @@ namespace Orch.LoadBalancer.Kernel;
 /// The kernel fast path's iptables rules as iptables-restore scripts (pure: text in, text out). All of one
 /// balancer lives in chains named after its prefix (ORCH-&lt;bridge&gt;, so two daemons of one network
 /// namespace never meet): nat <c>P-L</c> (one jump per published port the kernel serves), nat <c>P-LT&lt;port&gt;</c> /
-/// <c>P-LU&lt;port&gt;</c> (the port's nth DNAT rules) and mangle <c>P-LA</c> (byte accounting). The only rules
+/// <c>P-LU&lt;port&gt;</c> (the port's nth DNAT rules), nat <c>P-LM</c> (masquerading of connections DNATed to another
+/// node), filter <c>P-LF</c> (letting those through FORWARD whatever its policy) and mangle <c>P-LA</c> (byte
+/// accounting). Connections to another node also feed two xt_recent lists, <c>P-syn</c> (node address → when a
+/// connection to it was sent) and <c>P-ack</c> (node address → when it answered one), which <see cref="SynWatch"/>
+/// reads to find a node that stopped answering. The only rules
 /// outside them are the jumps from the built-in chains, each with the comment "orch:&lt;bridge&gt;:lb"; the
 /// rules inside carry "orch:&lt;bridge&gt;:lb:KEY" so that counters are read back by key.
 /// Chain names stay within iptables' 28 characters for a bridge name of up to 15.
@@ -18,7 +22,15 @@ internal sealed partial class KernelRules(string prefix, string comment)
 {
     public string DispatchChain => prefix + "-L";
     public string AccountChain => prefix + "-LA";
+    public string MasqueradeChain => prefix + "-LM";
+    public string ForwardChain => prefix + "-LF";
     public string Comment => comment;
+
+    /// <summary>xt_recent list of remote node addresses a new connection was sent to (stamped by its first packet).</summary>
+    public string SynList => prefix + "-syn";
+
+    /// <summary>xt_recent list of remote node addresses that answered a connection (stamped by each SYN-ACK).</summary>
+    public string AckList => prefix + "-ack";
 
     public string PortChain(PortProtocol protocol, uint port) =>
         prefix + (protocol == PortProtocol.Udp ? "-LU" : "-LT") + port.ToString(CultureInfo.InvariantCulture);
@@ -42,6 +54,7 @@ internal sealed partial class KernelRules(string prefix, string comment)
         var sb = new StringBuilder("*nat\n");
         // A chain line on an existing chain flushes it under --noflush (how chains are rebuilt).
         sb.Append(':').Append(DispatchChain).Append(" - [0:0]\n");
+        sb.Append(':').Append(MasqueradeChain).Append(" - [0:0]\n");
         foreach (var p in changed)
         {
             sb.Append(':').Append(PortChain(p.Protocol, p.Port)).Append(" - [0:0]\n");
@@ -53,6 +66,14 @@ internal sealed partial class KernelRules(string prefix, string comment)
             {
                 sb.Append($"-A {hook} ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment \"{comment}\" -j {DispatchChain}\n");
             }
+            sb.Append($"-A POSTROUTING -m conntrack --ctstate DNAT -m comment --comment \"{comment}\" -j {MasqueradeChain}\n");
+        }
+        var remote = live.SelectMany(p => p.Targets.Where(t => t.Remote).Select(t => (Port: p, Target: t))).ToList();
+        foreach (var (p, t) in remote)
+        {
+            // The connection's first packet, after the DNAT: stamp its node in the syn list, then masquerade.
+            sb.Append($"-A {MasqueradeChain} -d {t.Destination.Address}/32 -p {Proto(p.Protocol)} -m {Proto(p.Protocol)} --dport {t.Destination.Port} ")
+              .Append($"-m conntrack --ctorigdstport {p.Port} -m recent --set --name {SynList} --mask 255.255.255.255 --rdest -j MASQUERADE\n");
         }
         foreach (var p in live)
         {
@@ -84,6 +105,12 @@ internal sealed partial class KernelRules(string prefix, string comment)
                 sb.Append($"-A {hook} -m conntrack --ctstate DNAT -m comment --comment \"{comment}\" -j {AccountChain}\n");
             }
         }
+        foreach (var node in remote.Select(r => r.Target.Destination.Address).Distinct())
+        {
+            // A remote node answered a connection: stamp it in the ack list (no target: the packet goes on).
+            sb.Append($"-A {AccountChain} -s {node}/32 -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -m conntrack --ctdir REPLY ")
+              .Append($"-m recent --set --name {AckList} --mask 255.255.255.255 --rsource\n");
+        }
         foreach (var p in live)
         {
             foreach (var t in p.Targets)
@@ -95,6 +122,18 @@ internal sealed partial class KernelRules(string prefix, string comment)
                       .Append($"-m comment --comment \"{comment}:{ConnectionKey(p.Protocol, p.Port, t.TaskId)}/{suffix}\" -j RETURN\n");
                 }
             }
+        }
+        sb.Append("COMMIT\n*filter\n");
+        sb.Append(':').Append(ForwardChain).Append(" - [0:0]\n");
+        if (jumps)
+        {
+            // First in FORWARD: a DROP policy (Docker sets one) must not cut off connections this node DNATed to another.
+            sb.Append($"-I FORWARD 1 -m conntrack --ctstate DNAT -m comment --comment \"{comment}\" -j {ForwardChain}\n");
+        }
+        foreach (var (p, t) in remote)
+        {
+            sb.Append($"-A {ForwardChain} -m conntrack --ctproto {Proto(p.Protocol)} --ctorigdstport {p.Port} ")
+              .Append($"--ctreplsrc {t.Destination.Address} --ctreplsrcport {t.Destination.Port} -j ACCEPT\n");
         }
         sb.Append("COMMIT\n");
         return sb.ToString();
@@ -154,7 +193,7 @@ internal sealed partial class KernelRules(string prefix, string comment)
 
     /// <summary>Our chains: the dispatch and accounting chains and the per-port ones, nothing else of the prefix (the engine's ORCH-&lt;bridge&gt;…).</summary>
     private bool Ours(string chain) =>
-        chain == DispatchChain || chain == AccountChain
+        chain == DispatchChain || chain == AccountChain || chain == MasqueradeChain || chain == ForwardChain
         || (chain.Length > DispatchChain.Length + 1 && chain.StartsWith(DispatchChain, StringComparison.Ordinal)
             && chain[DispatchChain.Length] is 'T' or 'U' && chain[(DispatchChain.Length + 1)..].All(char.IsAsciiDigit));
 

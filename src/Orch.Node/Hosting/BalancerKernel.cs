@@ -10,8 +10,9 @@ namespace Orch.Node.Hosting;
 /// </summary>
 internal static class BalancerKernel
 {
-    public static Orch.LoadBalancer.KernelPathOptions Options(string bridge, Swarm.SwarmController swarm, Orch.Agent.Worker.LocalTasks local) => new()
+    public static Orch.LoadBalancer.KernelPathOptions Options(string bridge, Swarm.SwarmController swarm, Orch.Agent.Worker.LocalTasks local, bool remote) => new()
     {
+        RemoteTasks = remote,
         ChainPrefix = "ORCH-" + bridge,
         Comment = $"orch:{bridge}:lb",
         Iptables = new Iptables(),

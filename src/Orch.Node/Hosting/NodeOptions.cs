@@ -29,6 +29,8 @@ public sealed class NodeOptions
     public long? NodeMemory { get; set; }
     /// <summary>--node-cpus N: the CPUs (nano-CPUs, decimals allowed) this node advertises instead of all of the machine's.</summary>
     public long? NodeNanoCpus { get; set; }
+    /// <summary>--lb-remote kernel|proxy: how the routing mesh reaches tasks on other nodes (kernel DNAT, the default, or the user-space proxy).</summary>
+    public bool LbRemoteKernel { get; set; } = true;
     public bool ShowHelp { get; set; }
     /// <summary>Hidden, for test daemons: remove the bridge and its iptables rules at exit when no container holds an address.</summary>
     public bool CleanupOnExit { get; set; }
@@ -51,6 +53,8 @@ public sealed class NodeOptions
                                     (default: all of the machine's; may not exceed it)
               --node-cpus N         CPUs this node offers to services' reservations, e.g. 2 or 1.5
                                     (default: all of the machine's; may not exceed them)
+              --lb-remote MODE      how the routing mesh reaches tasks on other nodes: kernel (DNAT, the
+                                    default) or proxy (user-space, connect-time failover per connection)
               --log-file PATH       also write logs to PATH
               --log-level LEVEL     debug|info|warn|error (default info)
         """;
@@ -89,6 +93,15 @@ public sealed class NodeOptions
                     break;
                 case "--node-memory": o.NodeMemory = NodeCapacity.ParseMemory(Value()); break;
                 case "--node-cpus": o.NodeNanoCpus = NodeCapacity.ParseCpus(Value()); break;
+                case "--lb-remote":
+                    var mode = Value();
+                    o.LbRemoteKernel = mode switch
+                    {
+                        "kernel" => true,
+                        "proxy" => false,
+                        _ => throw new ArgumentException($"invalid --lb-remote {mode}: want kernel or proxy"),
+                    };
+                    break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }
