@@ -6,9 +6,11 @@ namespace Orch.Cluster.Tests;
 
 /// <summary>
 /// Issue 6: "a connection idle for longer than 15 minutes still works" (Swarm's IPVS drops a connection idle for
-/// 900 s). A TCP connection through node 1's published port to the only task, on node 2 (so it crosses node 1's
-/// balancer and the network to the other node), carries data, stays silent for ORCH_IDLE_TEST_SECONDS (default
-/// 930: 15 min 30 s; no keepalive from the client), then must carry data again, to the same task.
+/// 900 s). Two TCP connections to the only task, on node 2, each crossing another node's balancer and the network:
+/// one through node 1 (the kernel path: DNAT and masquerade, orchd's default) and one through node 3, whose orchd
+/// runs with <c>--lb-remote proxy</c> (the user-space splice proxy). Each carries data, stays silent for
+/// ORCH_IDLE_TEST_SECONDS (default 930: 15 min 30 s; no keepalive from the client), then must carry data again, to
+/// the same task.
 /// Trait Category=LongIdle: deploy/test.sh runs it as its own `dotnet test` process in the background of the rest
 /// of the suite and counts its result; the main run leaves it out.
 /// </summary>
@@ -19,10 +21,10 @@ public sealed class IdleConnectionTests
     private static readonly TimeSpan Answer = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task TcpThroughBalancerToAnotherNode_IdleLongerThan15Minutes_StillWorks()
+    public async Task TcpThroughBalancerToAnotherNode_IdleLongerThan15Minutes_StillWorks_KernelPathAndProxy()
     {
         var idle = IdleTime();
-        await using var c = await TestCluster.UpAsync(2);
+        await using var c = await TestCluster.UpAsync(3, orchdArgs: new Dictionary<int, string> { [3] = "--lb-remote proxy" });
         await Services.ImportBusyboxAsync(c);
         await EchoImage.ImportAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "idle", "--constraint", "node.hostname==n2",
@@ -31,18 +33,49 @@ public sealed class IdleConnectionTests
         Assert.Equal("n2", task.Node);
         await LoadBalancerTests.BalancedAsync(c, 1, "idle", 1);
 
-        using var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(c.Address(1), Port);
-        Assert.False(client.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive) is int on && on != 0,
-            "the client must not send keepalives: the connection has to be really idle");
-        var stream = client.GetStream();
-        var host = await ExchangeAsync(stream, "before");
+        using var viaKernel = new TcpClient { NoDelay = true };
+        await viaKernel.ConnectAsync(c.Address(1), Port);
+        using var viaProxy = await ConnectWhenListeningAsync(c.Address(3));
+        var hosts = new List<string>();
+        foreach (var client in new[] { viaKernel, viaProxy })
+        {
+            Assert.False(client.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive) is int on && on != 0,
+                "the client must not send keepalives: the connection has to be really idle");
+            hosts.Add(await ExchangeAsync(client.GetStream(), "before"));
+        }
+        // n1's kernel served its connection (its DNAT rule counted it); n3's went through its proxy.
+        var n1 = await LoadBalancerTests.BackendsAsync(c, 1, "idle");
+        Assert.Equal(1, n1.Single().GetProperty("KernelConnections").GetInt32());
 
         await Task.Delay(idle);
 
-        var after = await ExchangeAsync(stream, "after");
-        Assert.True(after == host, $"after {idle.TotalSeconds} s idle the answer came from {after}, before from {host}");
+        var names = new[] { "through n1 (kernel path)", "through n3 (proxy)" };
+        for (var i = 0; i < 2; i++)
+        {
+            var after = await ExchangeAsync((i == 0 ? viaKernel : viaProxy).GetStream(), "after");
+            Assert.True(after == hosts[i], $"{names[i]}: after {idle.TotalSeconds} s idle the answer came from {after}, before from {hosts[i]}");
+        }
         await Swarm.MustAsync(c, 1, "service", "rm", "idle");
+    }
+
+    /// <summary>n3 is a worker (no service inspect there): connect once its balancer listens on the port.</summary>
+    private static async Task<TcpClient> ConnectWhenListeningAsync(string address)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var client = new TcpClient { NoDelay = true };
+            try
+            {
+                await client.ConnectAsync(address, Port);
+                return client;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                client.Dispose();
+                await Task.Delay(200);
+            }
+        }
     }
 
     /// <summary>ORCH_IDLE_TEST_SECONDS (for quicker local runs), default 930; CI uses the default.</summary>

@@ -57,7 +57,7 @@ public sealed class LoadBalancerKernelTests
         Assert.All(counted, b => Assert.Equal(5, b.GetProperty("Connections").GetInt32()));
         Assert.All(counted, b => Assert.True(b.GetProperty("BytesOut").GetInt64() > 0));
 
-        // Through n2: its user-space proxy connects from n2's address.
+        // Through n2: its kernel DNATs to n1's host port and masquerades, so the task sees n2's address (as a proxy would show it).
         var viaProxy = await AskAsync(c.Address(2), 4);
         Assert.All(viaProxy, a => Assert.EndsWith($"{c.Net}.2", a.Client));
 
