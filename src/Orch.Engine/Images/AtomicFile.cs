@@ -41,20 +41,5 @@ internal static class AtomicFile
     }
 
     /// <summary>fsync(2) of a directory makes the entries created or renamed in it durable.</summary>
-    public static void SyncDirectory(string dir)
-    {
-        var fd = LayerSyscalls.Open(dir, LayerSyscalls.O_RDONLY | LayerSyscalls.O_DIRECTORY | LayerSyscalls.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw LayerSyscalls.Error("open", dir);
-        }
-        try
-        {
-            LayerSyscalls.Check(LayerSyscalls.Fsync(fd), "fsync", dir);
-        }
-        finally
-        {
-            _ = LayerSyscalls.Close(fd);
-        }
-    }
+    public static void SyncDirectory(string dir) => LayerSyscalls.OnDirectory(dir, LayerSyscalls.Fsync, "fsync");
 }

@@ -71,22 +71,7 @@ internal sealed class LayerStore
     }
 
     /// <summary>syncfs(2) of the filesystem holding <paramref name="path"/>: every dirty file on it reaches the disk in one flush.</summary>
-    public static void SyncFilesystem(string path)
-    {
-        var fd = LayerSyscalls.Open(path, LayerSyscalls.O_RDONLY | LayerSyscalls.O_DIRECTORY | LayerSyscalls.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw LayerSyscalls.Error("open", path);
-        }
-        try
-        {
-            LayerSyscalls.Check(LayerSyscalls.Syncfs(fd), "syncfs", path);
-        }
-        finally
-        {
-            _ = LayerSyscalls.Close(fd);
-        }
-    }
+    public static void SyncFilesystem(string path) => LayerSyscalls.OnDirectory(path, LayerSyscalls.Syncfs, "syncfs");
 
     /// <summary>Unpacked size recorded when the snapshot was committed.</summary>
     public long SizeOf(string chainId) =>

@@ -142,6 +142,24 @@ internal static unsafe partial class LayerSyscalls
         }
     }
 
+    /// <summary>Opens directory <paramref name="dir"/>, runs <paramref name="call"/> (named <paramref name="op"/> in errors) on its fd, closes it.</summary>
+    public static void OnDirectory(string dir, Func<int, int> call, string op)
+    {
+        var fd = Open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw Error("open", dir);
+        }
+        try
+        {
+            Check(call(fd), op, dir);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     public static IOException Error(string op, string what)
     {
         var errno = Marshal.GetLastPInvokeError();
