@@ -118,14 +118,11 @@ internal sealed class BackendPool(TimeProvider time)
     public Action? Suspected { get; init; }
 
     /// <summary>A connect to <paramref name="b"/> was refused or timed out (or its node left connections unanswered).</summary>
-    public void MarkFailed(Backend b, bool notify = true)
+    public void MarkFailed(Backend b)
     {
         b.Failed();
         b.SuspectUntil = time.GetUtcNow() + SuspectFor;
-        if (notify)
-        {
-            Suspected?.Invoke();
-        }
+        Suspected?.Invoke();
     }
 
     /// <summary>A connect succeeded: the backend is trusted again at once.</summary>

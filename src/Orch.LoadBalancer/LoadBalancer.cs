@@ -216,7 +216,7 @@ public sealed partial class LoadBalancer : IAsyncDisposable
             {
                 foreach (var b in l.Pool.Backends.Where(b => b.EndPoint.Address.Equals(address)))
                 {
-                    l.Pool.MarkFailed(b, notify: false);
+                    l.Pool.MarkFailed(b); // its Request coalesces with the sync the SYN watch runs next
                     n++;
                 }
             }
