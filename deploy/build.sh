@@ -18,6 +18,8 @@ dotnet build Orchestrator.sln -c Release -nologo -clp:ErrorsOnly -v:q
 # orchd.dll of an older build is left next to it.
 rm -rf out/lib/orchd
 dotnet publish src/Orch.Node/Orch.Node.csproj -c Release -r linux-x64 -nologo -clp:ErrorsOnly -v:q -o out/lib/orchd
+# The load balancer's forwarding fast path (tc bpf program), next to orchd, which loads it; see src/Orch.LoadBalancer/native/.
+make -s -C src/Orch.LoadBalancer/native OUT="$ROOT/out/lib/orchd"
 ln -sfn ../lib/orchd/orchd out/bin/orchd
 dotnet publish src/Orch.Cli/Orch.Cli.csproj -c Release -r linux-x64 -nologo -clp:ErrorsOnly -v:q -o out/lib/orch
 install -m 0755 out/lib/orch/orch out/bin/orch

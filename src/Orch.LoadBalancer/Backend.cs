@@ -54,6 +54,12 @@ internal sealed class Backend(string taskId, string nodeId, IPEndPoint endPoint)
     private long kernelConnections;
     private long kernelBytesIn;
     private long kernelBytesOut;
+    private long forwardedPackets;
+
+    /// <summary>Fast-path packets of map entries that were removed (the backend left the plan).</summary>
+    public long ForwardedFolded => Interlocked.Read(ref forwardedPackets);
+
+    public void FoldForwarded(long packets) => Interlocked.Add(ref forwardedPackets, packets);
 
     /// <summary>Kernel counters of rules that were replaced (a rule's counters start at zero again).</summary>
     public (long Connections, long BytesIn, long BytesOut) KernelFolded =>

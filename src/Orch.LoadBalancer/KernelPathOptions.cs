@@ -18,4 +18,16 @@ public sealed class KernelPathOptions
     /// for nodes that stop answering); false leaves them to the user-space proxy (orchd --lb-remote=proxy).
     /// </summary>
     public bool RemoteTasks { get; init; } = true;
+
+    /// <summary>
+    /// The forwarding fast path's tc program (lb_fastpath.bpf.o, see Kernel/FastPath.cs) for established connections
+    /// to remote tasks; null: netfilter forwards every packet (orchd --lb-fastpath off).
+    /// </summary>
+    public string? FastPathObject { get; init; }
+
+    /// <summary>Where the fast path records what it changed on the host, for the clean-up after a kill -9 (orchd: the exec root).</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Runs a host command (tc) and returns its standard output; throws when it fails.</summary>
+    public Func<string, IReadOnlyList<string>, CancellationToken, Task<string>>? RunCommand { get; init; }
 }

@@ -137,8 +137,10 @@ public sealed partial class LoadBalancer : IAsyncDisposable
                 {
                     var key = KernelRules.ConnectionKey(protocol, port, b.TaskId);
                     var (kc, ki, ko) = b.KernelFolded;
+                    var fwd = b.ForwardedFolded;
                     if (kernelCounters is not null)
                     {
+                        fwd += kernelCounters.TryGetValue(key + KernelPath.ForwardedSuffix, out var f) ? f.Packets : 0;
                         kc += kernelCounters.TryGetValue(key, out var c) ? c.Packets : 0;
                         ki += kernelCounters.TryGetValue(key + "/in", out var i) ? i.Bytes : 0;
                         ko += kernelCounters.TryGetValue(key + "/out", out var o) ? o.Bytes : 0;
@@ -157,6 +159,7 @@ public sealed partial class LoadBalancer : IAsyncDisposable
                         BytesOut = (ulong)(b.BytesOut + ko),
                         KernelConnections = (ulong)kc,
                         KernelPath = b.KernelHandled,
+                        ForwardedPackets = (ulong)fwd,
                     });
                 }
                 stats.Ports.Add(p);

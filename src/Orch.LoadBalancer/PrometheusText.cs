@@ -15,6 +15,7 @@ public static class PrometheusText
         ("orch_lb_backend_connect_failures_total", "counter", "Connects to the task refused or timed out.", b => b.Failures),
         ("orch_lb_backend_received_bytes_total", "counter", "Bytes from clients to the task.", b => b.BytesIn),
         ("orch_lb_backend_sent_bytes_total", "counter", "Bytes from the task to clients.", b => b.BytesOut),
+        ("orch_lb_backend_forwarded_packets_total", "counter", "Packets to and from the task the forwarding fast path carried past the IP stack.", b => b.ForwardedPackets),
     ];
 
     public static string Format(LoadBalancerStats stats)

@@ -68,6 +68,25 @@ public sealed class KernelRulesTests
     }
 
     [Fact]
+    public void Sync_WithTheFastPath_RemoteConnectionsAreMarkedBeforeTheMasquerade_LocalOnesNot()
+    {
+        var port = new KernelPort(PortProtocol.Tcp, 8080, [
+            new KernelTarget("t1", new IPEndPoint(IPAddress.Parse("10.88.1.2"), 80), 2, 0),
+            new KernelTarget("t2", new IPEndPoint(IPAddress.Parse("192.168.5.3"), 31001), 1, 0, Remote: true),
+        ]);
+        var rules = new KernelRules("ORCH-orch0", "orch:orch0:lb", fastPathMark: 0x01000000);
+
+        var script = rules.Sync(Of(), Of(port), jumps: false);
+
+        var mark = "-A ORCH-orch0-LM -d 192.168.5.3/32 -p tcp -m tcp --dport 31001 -m conntrack --ctorigdstport 8080 -j CONNMARK --or-mark 0x1000000\n";
+        Assert.Contains(mark, script);
+        Assert.True(script.IndexOf(mark, StringComparison.Ordinal) < script.IndexOf("-j MASQUERADE", StringComparison.Ordinal), script);
+        Assert.Single(script.Split('\n'), l => l.Contains("CONNMARK", StringComparison.Ordinal));
+        // Without the fast path nothing is marked.
+        Assert.DoesNotContain("CONNMARK", Rules.Sync(Of(), Of(port), jumps: false));
+    }
+
+    [Fact]
     public void Sync_UnchangedPortChainIsNotTouched_GonePortIsDeleted_LastRuleHasNoNth()
     {
         var before = Of(Port(8080, ("t1", "10.88.1.2", 3, 0)), Port(9090, ("t9", "10.88.1.9", 2, 0)));

@@ -30,6 +30,8 @@ internal sealed partial class KernelPath : IAsyncDisposable
     public static readonly TimeSpan UnansweredFor = TimeSpan.FromMilliseconds(400);
 
     private readonly KernelRules rules;
+    private readonly FastPath? fastPath;
+    private bool fastPathTried;
     private readonly IIptables iptables;
     private readonly Func<KernelSnapshot> snapshot;
     private readonly Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied;
@@ -52,7 +54,12 @@ internal sealed partial class KernelPath : IAsyncDisposable
     public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied,
         Func<IPAddress, int> suspect, TimeProvider time, ILogger logger)
     {
-        rules = new KernelRules(options.ChainPrefix, options.Comment);
+        if (options is { RemoteTasks: true, FastPathObject: { } obj, StateDirectory: { } dir, RunCommand: { } run })
+        {
+            var bridge = options.ChainPrefix.StartsWith("ORCH-", StringComparison.Ordinal) ? options.ChainPrefix["ORCH-".Length..] : "";
+            fastPath = new FastPath(obj, dir, bridge, run, logger);
+        }
+        rules = new KernelRules(options.ChainPrefix, options.Comment, fastPath is null ? 0 : FastPath.Mark);
         iptables = options.Iptables;
         this.snapshot = snapshot;
         this.applied = applied;
@@ -67,6 +74,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
         await io.WaitAsync(ct);
         try
         {
+            if (fastPath is not null)
+            {
+                await fastPath.RemoveStaleAsync(ct);
+            }
             if (rules.Teardown(await iptables.SaveAsync(ct)) is { } stale)
             {
                 await iptables.RestoreAsync(stale, ct);
@@ -227,6 +238,11 @@ internal sealed partial class KernelPath : IAsyncDisposable
                 installed = true;
                 current = desired;
                 LogApplied(desired.Count, desired.Values.Sum(p => p.Targets.Count));
+                if (fastPath is not null && !fastPathTried && desired.Values.Any(p => p.Targets.Any(t => t.Remote)))
+                {
+                    fastPathTried = true; // once per run: a kernel without it logs one warning, not one per change
+                    await fastPath.AttachAsync(ct);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -267,7 +283,61 @@ internal sealed partial class KernelPath : IAsyncDisposable
             var outBytes = counters.TryGetValue(key + "/out", out var o) ? o.Bytes : 0;
             b.FoldKernel(0, inBytes, outBytes);
         }
+        if (fastPath is { Attached: true })
+        {
+            // The fast path's counters outlive rule changes; those of a backend that leaves the plan move to it.
+            var kept = RemoteKeys(desired);
+            var before = RemoteKeys(current);
+            foreach (var gone in BpfMap.Take(FastPath.MapPin, c => !kept.ContainsKey((c.PublishedPort, c.Backend))))
+            {
+                if (before.TryGetValue((gone.PublishedPort, gone.Backend), out var key) && backends.TryGetValue(key, out var b))
+                {
+                    b.FoldKernel(0, gone.Reply ? 0 : gone.Bytes, gone.Reply ? gone.Bytes : 0);
+                    b.FoldForwarded(gone.Packets);
+                }
+            }
+        }
     }
+
+    /// <summary>Counter key of every remote target of <paramref name="ports"/> by (published port, NODE:HOSTPORT).</summary>
+    private static Dictionary<(uint, System.Net.IPEndPoint), string> RemoteKeys(Dictionary<(PortProtocol, uint), KernelPort> ports)
+    {
+        var keys = new Dictionary<(uint, System.Net.IPEndPoint), string>();
+        foreach (var p in ports.Values.Where(p => p.Protocol == PortProtocol.Tcp))
+        {
+            foreach (var t in p.Targets.Where(t => t.Remote))
+            {
+                keys[(p.Port, t.Destination)] = KernelRules.ConnectionKey(p.Protocol, p.Port, t.TaskId);
+            }
+        }
+        return keys;
+    }
+
+    /// <summary>The rules' counters plus what the fast path forwarded past them (its bytes and packets by direction key).</summary>
+    private Dictionary<string, (long Packets, long Bytes)> WithFastPath(IReadOnlyDictionary<string, (long Packets, long Bytes)> counters)
+    {
+        var all = new Dictionary<string, (long Packets, long Bytes)>(counters, StringComparer.Ordinal);
+        if (fastPath is not { Attached: true })
+        {
+            return all;
+        }
+        var keys = RemoteKeys(current);
+        foreach (var c in BpfMap.Read(FastPath.MapPin))
+        {
+            if (keys.TryGetValue((c.PublishedPort, c.Backend), out var key))
+            {
+                foreach (var k in new[] { key + (c.Reply ? "/out" : "/in"), key + ForwardedSuffix })
+                {
+                    var old = all.TryGetValue(k, out var o) ? o : (0, 0);
+                    all[k] = (old.Item1 + c.Packets, old.Item2 + c.Bytes);
+                }
+            }
+        }
+        return all;
+    }
+
+    /// <summary>Suffix of the counter key of what the forwarding fast path carried for a backend (both directions).</summary>
+    public const string ForwardedSuffix = "/fast";
 
     /// <summary>The live counters of the kernel's rules (one iptables-save -c), by key; empty when the path is off.</summary>
     public async Task<IReadOnlyDictionary<string, (long Packets, long Bytes)>> CountersAsync(CancellationToken ct)
@@ -275,7 +345,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
         await io.WaitAsync(ct);
         try
         {
-            return installed ? rules.Counters(await iptables.SaveAsync(ct)) : new Dictionary<string, (long, long)>();
+            return installed ? WithFastPath(rules.Counters(await iptables.SaveAsync(ct))) : new Dictionary<string, (long, long)>();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -315,6 +385,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
             if (touched)
             {
                 await TeardownAsync(CancellationToken.None); // a daemon that never had a table spawns nothing here
+            }
+            if (fastPath is { Attached: true })
+            {
+                await fastPath.DetachAsync(CancellationToken.None);
             }
             installed = false;
             current = [];

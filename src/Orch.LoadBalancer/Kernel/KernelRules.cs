@@ -18,7 +18,7 @@ namespace Orch.LoadBalancer.Kernel;
 /// rules inside carry "orch:&lt;bridge&gt;:lb:KEY" so that counters are read back by key.
 /// Chain names stay within iptables' 28 characters for a bridge name of up to 15.
 /// </summary>
-internal sealed partial class KernelRules(string prefix, string comment)
+internal sealed partial class KernelRules(string prefix, string comment, uint fastPathMark = 0)
 {
     public string DispatchChain => prefix + "-L";
     public string AccountChain => prefix + "-LA";
@@ -71,7 +71,13 @@ internal sealed partial class KernelRules(string prefix, string comment)
         var remote = live.SelectMany(p => p.Targets.Where(t => t.Remote).Select(t => (Port: p, Target: t))).ToList();
         foreach (var (p, t) in remote)
         {
-            // The connection's first packet, after the DNAT: stamp its node in the syn list, then masquerade.
+            // The connection's first packet, after the DNAT: mark it for the forwarding fast path (if any), stamp its
+            // node in the syn list, then masquerade.
+            if (fastPathMark != 0)
+            {
+                sb.Append($"-A {MasqueradeChain} -d {t.Destination.Address}/32 -p {Proto(p.Protocol)} -m {Proto(p.Protocol)} --dport {t.Destination.Port} ")
+                  .Append($"-m conntrack --ctorigdstport {p.Port} -j CONNMARK --or-mark 0x{fastPathMark:x}\n");
+            }
             sb.Append($"-A {MasqueradeChain} -d {t.Destination.Address}/32 -p {Proto(p.Protocol)} -m {Proto(p.Protocol)} --dport {t.Destination.Port} ")
               .Append($"-m conntrack --ctorigdstport {p.Port} -m recent --set --name {SynList} --mask 255.255.255.255 --rdest -j MASQUERADE\n");
         }

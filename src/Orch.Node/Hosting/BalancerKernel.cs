@@ -10,9 +10,15 @@ namespace Orch.Node.Hosting;
 /// </summary>
 internal static class BalancerKernel
 {
-    public static Orch.LoadBalancer.KernelPathOptions Options(string bridge, Swarm.SwarmController swarm, Orch.Agent.Worker.LocalTasks local, bool remote) => new()
+    /// <summary>The fast path's tc program, installed next to orchd by deploy/build.sh.</summary>
+    public const string FastPathObject = "lb_fastpath.bpf.o";
+
+    public static Orch.LoadBalancer.KernelPathOptions Options(string bridge, Swarm.SwarmController swarm, Orch.Agent.Worker.LocalTasks local, NodeOptions node) => new()
     {
-        RemoteTasks = remote,
+        RemoteTasks = node.LbRemoteKernel,
+        FastPathObject = node.LbFastPath ? Path.Combine(AppContext.BaseDirectory, FastPathObject) : null,
+        StateDirectory = node.ExecRoot,
+        RunCommand = (file, args, ct) => HostCommand.RunAsync(file, args, null, ct),
         ChainPrefix = "ORCH-" + bridge,
         Comment = $"orch:{bridge}:lb",
         Iptables = new Iptables(),

@@ -31,6 +31,8 @@ public sealed class NodeOptions
     public long? NodeNanoCpus { get; set; }
     /// <summary>--lb-remote kernel|proxy: how the routing mesh reaches tasks on other nodes (kernel DNAT, the default, or the user-space proxy).</summary>
     public bool LbRemoteKernel { get; set; } = true;
+    /// <summary>--lb-fastpath on|off: established kernel connections to remote tasks forwarded by a tc program past the IP stack (Orch.LoadBalancer/Kernel/FastPath.cs).</summary>
+    public bool LbFastPath { get; set; } = true;
     public bool ShowHelp { get; set; }
     /// <summary>Hidden, for test daemons: remove the bridge and its iptables rules at exit when no container holds an address.</summary>
     public bool CleanupOnExit { get; set; }
@@ -55,6 +57,8 @@ public sealed class NodeOptions
                                     (default: all of the machine's; may not exceed them)
               --lb-remote MODE      how the routing mesh reaches tasks on other nodes: kernel (DNAT, the
                                     default) or proxy (user-space, connect-time failover per connection)
+              --lb-fastpath on|off  forward established kernel connections to remote tasks with a tc bpf program
+                                    past the IP stack (default on; sets nf_conntrack_tcp_be_liberal=1 while on)
               --log-file PATH       also write logs to PATH
               --log-level LEVEL     debug|info|warn|error (default info)
         """;
@@ -100,6 +104,15 @@ public sealed class NodeOptions
                         "kernel" => true,
                         "proxy" => false,
                         _ => throw new ArgumentException($"invalid --lb-remote {mode}: want kernel or proxy"),
+                    };
+                    break;
+                case "--lb-fastpath":
+                    var fast = Value();
+                    o.LbFastPath = fast switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        _ => throw new ArgumentException($"invalid --lb-fastpath {fast}: want on or off"),
                     };
                     break;
                 case "-h" or "--help": o.ShowHelp = true; break;

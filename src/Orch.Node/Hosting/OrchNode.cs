@@ -50,7 +50,7 @@ public sealed partial class OrchNode(NodeOptions options, ILoggerFactory loggerF
         cgroups = CgroupDriver.Detect(options.CgroupParent);
         LogCgroups(cgroups.Version, cgroups.ToString() ?? "");
         var balancer = this.balancer = new Orch.LoadBalancer.LoadBalancer(
-            new Orch.LoadBalancer.LoadBalancerOptions { Kernel = BalancerKernel.Options(options.Bridge, swarm, localTasks, options.LbRemoteKernel) },
+            new Orch.LoadBalancer.LoadBalancerOptions { Kernel = BalancerKernel.Options(options.Bridge, swarm, localTasks, options) },
             TimeProvider.System, loggerFactory.CreateLogger<Orch.LoadBalancer.LoadBalancer>());
 
         // No appsettings reload: its watcher is recursive over the content root (the working directory), so a daemon

@@ -57,6 +57,7 @@ internal static class LoadBalancerView
                 w.WriteNumber("BytesOut", b.BytesOut);
                 w.WriteNumber("KernelConnections", b.KernelConnections);
                 w.WriteBoolean("KernelPath", b.KernelPath);
+                w.WriteNumber("ForwardedPackets", b.ForwardedPackets);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -74,7 +75,7 @@ internal static class LoadBalancerView
             foreach (var b in p.Backends)
             {
                 var state = b.Draining ? "draining" : b.Healthy ? "healthy" : "unhealthy";
-                lines.Add($"  {b.TaskId}  {b.Address,-21}  {state,-9}  connections={b.Connections}{(b.KernelPath || b.KernelConnections > 0 ? $" (kernel {b.KernelConnections})" : "")} active={b.Active} failures={b.Failures} bytes_in={b.BytesIn} bytes_out={b.BytesOut}");
+                lines.Add($"  {b.TaskId}  {b.Address,-21}  {state,-9}  connections={b.Connections}{(b.KernelPath || b.KernelConnections > 0 ? $" (kernel {b.KernelConnections})" : "")} active={b.Active} failures={b.Failures} bytes_in={b.BytesIn} bytes_out={b.BytesOut}{(b.ForwardedPackets > 0 ? $" fast_path_packets={b.ForwardedPackets}" : "")}");
             }
         }
     }

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Runtime.InteropServices;
+
+namespace Orch.LoadBalancer.Kernel;
+
+/// <summary>One backend's counters in the fast path's map: what it forwarded without the IP stack.</summary>
+internal readonly record struct FastPathCount(IPEndPoint Backend, uint PublishedPort, bool Reply, long Packets, long Bytes);
+
+/// <summary>
+/// Reads and prunes the fast path's pinned BPF hash map <c>orch_lb_fwd</c> with the bpf(2) system call (no
+/// bpftool process per read). Key: the task's NODE:HOSTPORT, the published port (all network order) and the
+/// direction; value: packets and bytes (lb_fastpath.bpf.c, struct fwd_key / fwd_count).
+/// </summary>
+internal static unsafe partial class BpfMap
+{
+    private const int KeySize = 12, ValueSize = 16, AttrSize = 128;
+    private const int BPF_MAP_LOOKUP_ELEM = 1, BPF_MAP_DELETE_ELEM = 3, BPF_MAP_GET_NEXT_KEY = 4, BPF_OBJ_GET = 7;
+    private const int ENOENT = 2;
+
+    private static readonly nint SysBpf = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 280 : 321;
+
+    /// <summary>Every entry of the map pinned at <paramref name="pin"/>; empty when there is no such pin.</summary>
+    public static List<FastPathCount> Read(string pin)
+    {
+        var result = new List<FastPathCount>();
+        var fd = Open(pin);
+        if (fd < 0)
+        {
+            return result;
+        }
+        try
+        {
+            foreach (var key in Keys(fd))
+            {
+                var value = new byte[ValueSize];
+                if (Lookup(fd, key, value))
+                {
+                    result.Add(Decode(key, value));
+                }
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+        return result;
+    }
+
+    /// <summary>Deletes the entries <paramref name="remove"/> picks (counters already folded elsewhere) and returns them as they were last read.</summary>
+    public static List<FastPathCount> Take(string pin, Func<FastPathCount, bool> remove)
+    {
+        var taken = new List<FastPathCount>();
+        var fd = Open(pin);
+        if (fd < 0)
+        {
+            return taken;
+        }
+        try
+        {
+            foreach (var key in Keys(fd))
+            {
+                var value = new byte[ValueSize];
+                if (!Lookup(fd, key, value))
+                {
+                    continue;
+                }
+                var count = Decode(key, value);
+                if (!remove(count))
+                {
+                    continue;
+                }
+                // What the program adds between this read and the delete is lost: a few packets of a backend
+                // that has just left the plan.
+                if (Call(BPF_MAP_DELETE_ELEM, fd, key, null) == 0)
+                {
+                    taken.Add(count);
+                }
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+        return taken;
+    }
+
+    private static FastPathCount Decode(byte[] key, byte[] value)
+    {
+        var addr = new IPAddress(key.AsSpan(0, 4));
+        var port = (key[4] << 8) | key[5];
+        var published = (uint)((key[6] << 8) | key[7]);
+        var dir = BitConverter.ToUInt32(key, 8);
+        return new FastPathCount(new IPEndPoint(addr, port), published, dir != 0,
+            BitConverter.ToInt64(value, 0), BitConverter.ToInt64(value, 8));
+    }
+
+    private static int Open(string pin)
+    {
+        var path = Marshal.StringToHGlobalAnsi(pin);
+        try
+        {
+            var attr = stackalloc byte[AttrSize];
+            new Span<byte>(attr, AttrSize).Clear();
+            *(ulong*)attr = (ulong)path;
+            return (int)Syscall(SysBpf, BPF_OBJ_GET, attr, AttrSize);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(path);
+        }
+    }
+
+    private static List<byte[]> Keys(int fd)
+    {
+        var keys = new List<byte[]>();
+        byte[]? key = null;
+        while (true)
+        {
+            var next = new byte[KeySize];
+            if (Call(BPF_MAP_GET_NEXT_KEY, fd, key, next) != 0)
+            {
+                return keys; // ENOENT: the last one
+            }
+            keys.Add(next);
+            key = next;
+        }
+    }
+
+    private static bool Lookup(int fd, byte[] key, byte[] value) => Call(BPF_MAP_LOOKUP_ELEM, fd, key, value) == 0;
+
+    private static int Call(int cmd, int fd, byte[]? key, byte[]? value)
+    {
+        var attr = stackalloc byte[AttrSize];
+        new Span<byte>(attr, AttrSize).Clear();
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            *(uint*)attr = (uint)fd;
+            *(ulong*)(attr + 8) = (ulong)k;
+            *(ulong*)(attr + 16) = (ulong)v;
+            var r = (int)Syscall(SysBpf, cmd, attr, AttrSize);
+            return r == 0 ? 0 : Marshal.GetLastPInvokeError() is var e && e != 0 ? e : ENOENT;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial nint Syscall(nint number, int cmd, byte* attr, uint size);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}
