@@ -9,6 +9,7 @@
 #   deploy/cluster.sh start K               start node K's orchd again on the same state
 #   deploy/cluster.sh cut K | heal K        take node K's link down / up again (a real partition)
 #   deploy/cluster.sh logs K                node K's orchd log
+#   deploy/cluster.sh client CMD...         run CMD where the switch's own address is (the host, or the switch netns)
 #   deploy/cluster.sh pid K                 node K's orchd PID (empty when it is not running)
 #   deploy/cluster.sh down                  stop everything and remove all it made (idempotent)
 #
@@ -30,6 +31,12 @@
 #   ORCH_CLUSTER_ORCHD_ARGS_K the same for node K only, instead of ORCH_CLUSTER_ORCHD_ARGS (e.g. _4 for node 4);
 #                       both for the netns backend only
 #   ORCH_BIN            where orch and orchd are (default out/bin; built by deploy/build.sh when missing)
+#   ORCH_CLUSTER_SWITCH host (default) or netns: where the bridge between the nodes lives. host: on this machine,
+#                       with ${NET}.254 reachable from it; bridged frames between nodes then also pass this
+#                       machine's br_netfilter (its conntrack and iptables), which no real switch does. netns:
+#                       in its own netns ${NAME}-sw with br_netfilter off there and ${NET}.254 on the bridge;
+#                       this machine cannot reach the nodes, `client CMD` runs CMD in the switch netns (the
+#                       load balancer bench uses it, so node-to-node forwarding is measured without that cost)
 #   ORCH_CLUSTER_BACKEND netns (default) or compose: the nodes are docker-compose.test.yml's containers
 #                       (see deploy/node-image/compose-backend.sh); every verb and the layout stay the same
 set -euo pipefail
@@ -41,6 +48,9 @@ RUN=${ORCH_CLUSTER_RUN:-/run/orch-cluster/$NAME}
 TIMEOUT=${ORCH_CLUSTER_TIMEOUT:-90}
 BIN=${ORCH_BIN:-$ROOT/out/bin}
 BR="${NAME}0"
+SWITCH=${ORCH_CLUSTER_SWITCH:-host}
+SW="${NAME}-sw"
+[[ $SWITCH == host || $SWITCH == netns ]] || { echo "cluster: ORCH_CLUSTER_SWITCH must be host or netns: '$SWITCH'" >&2; exit 1; }
 PORT=2377
 FWD_COMMENT="orch-cluster:$NAME"
 
@@ -57,6 +67,8 @@ sock() { echo "$RUN/n$1/orchd.sock"; }
 pidfile() { echo "$RUN/n$1/orchd.pid"; }
 cgparent() { echo "orch-cluster-${NAME}-n$1"; }
 orch() { local k=$1; shift; "$BIN/orch" -H "unix://$(sock "$k")" "$@"; }
+# ip(8) where the bridge and the host ends of the node veths are.
+swip() { if [[ $SWITCH == netns ]]; then ip -n "$SW" "$@"; else ip "$@"; fi; }
 
 check_node() {
     [[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 253)) || die "node number must be 1..253: '$1'"
@@ -161,6 +173,18 @@ kill_node() {
 }
 
 setup_net() {
+    if [[ $SWITCH == netns ]]; then
+        ip netns add "$SW" 2>/dev/null || [[ -e /run/netns/$SW ]] || die "cannot create netns $SW"
+        ip -n "$SW" link set lo up
+        # A switch forwards frames; it does not conntrack or filter them.
+        for t in iptables ip6tables arptables; do ip netns exec "$SW" sysctl -qw "net.bridge.bridge-nf-call-$t=0" 2>/dev/null || true; done
+        if ! ip -n "$SW" link show "$BR" >/dev/null 2>&1; then
+            ip -n "$SW" link add "$BR" type bridge
+            ip -n "$SW" addr add "$NET.254/24" dev "$BR"
+            ip -n "$SW" link set "$BR" up
+        fi
+        return 0
+    fi
     if ip -4 route show | grep -q "^$NET\.0/24 "; then die "$NET.0/24 is already routed on this machine: pick another ORCH_CLUSTER_NET"; fi
     if ! ip link show "$BR" >/dev/null 2>&1; then
         ip link add "$BR" type bridge
@@ -173,15 +197,16 @@ setup_net() {
         iptables -w -I FORWARD 1 -i "$BR" -o "$BR" -m comment --comment "$FWD_COMMENT" -j ACCEPT
 }
 
-cut_node() { ip link set "$(veth "$1")" down; }
-heal_node() { ip link set "$(veth "$1")" up; }
+cut_node() { swip link set "$(veth "$1")" down; }
+heal_node() { swip link set "$(veth "$1")" up; }
 
 add_node_net() {
     local k=$1 n v
     n=$(ns "$k") v=$(veth "$k")
     ip netns add "$n"
     ip link add "$v" type veth peer name eth0 netns "$n"
-    ip link set "$v" master "$BR" up
+    [[ $SWITCH == host ]] || ip link set "$v" netns "$SW"
+    swip link set "$v" master "$BR" up
     ip -n "$n" link set lo up
     ip -n "$n" addr add "$(addr "$k")/24" dev eth0
     ip -n "$n" link set eth0 up
@@ -302,6 +327,8 @@ down() {
     done
     while iptables -w -D FORWARD -i "$BR" -o "$BR" -m comment --comment "$FWD_COMMENT" -j ACCEPT 2>/dev/null; do :; done
     ip link del "$BR" 2>/dev/null || true
+    # The switch netns, with its bridge and the host ends of the veths (either layout: a cluster made with the other).
+    ip netns del "$SW" 2>/dev/null || true
     rm -rf "$RUN" "$STATE"
     say "cluster $NAME down"
 }
@@ -319,6 +346,7 @@ case $cmd in
     down) down ;;
     orch) check_node "${1:-}"; k=$1; shift; exec "$BIN/orch" -H "unix://$(sock "$k")" "$@" ;;
     addr) check_node "${1:-}"; addr "$1" ;;
+    client) if [[ $SWITCH == netns ]]; then exec ip netns exec "$SW" "$@"; else exec "$@"; fi ;;
     pid) check_node "${1:-}"; live_pid "$1" || true ;;
     kill) need_root; check_node "${1:-}"; kill_node "$1" ;;
     stop) need_root; check_node "${1:-}"; stop_node "$1" ;;

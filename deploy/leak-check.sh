@@ -43,7 +43,7 @@ done < <(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $
 
 # Network namespaces: deploy/cluster.sh names them NAME-nK.
 while read -r n _; do
-    [[ $n =~ ^[a-z0-9]{1,8}-n[0-9]+$ || $n =~ ^orch ]] && leak "netns $n"
+    [[ $n =~ ^[a-z0-9]{1,8}-(n[0-9]+|sw)$ || $n =~ ^orch ]] && leak "netns $n"
 done < <(ip netns list 2>/dev/null)
 
 # iptables (every table): orch's chains and rules carry ORCH- or an orch comment.

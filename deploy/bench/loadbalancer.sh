@@ -5,8 +5,11 @@
 #   direct         client → n1:EPHEMERAL (engine DNAT) → task
 #   kernel path    client → n1:8080, the task's own node: the balancer's nth DNAT rule → task's container
 #   remote         client → n2:8080, another node: n2's balancer DNATs (and masquerades) to n1:EPHEMERAL, the
-#                  engine of n1 DNATs to the task (orchd's default; with ORCH_LB_REMOTE=proxy the nodes run
-#                  `orchd --lb-remote proxy` and the hop is the user-space splice proxy instead)
+#                  engine of n1 DNATs to the task (orchd's default; once established, n2's tc fast path forwards
+#                  the packets past its IP stack: ORCH_LB_FASTPATH=off runs `orchd --lb-fastpath off`; with
+#                  ORCH_LB_REMOTE=proxy the nodes run `orchd --lb-remote proxy` and the hop is the user-space
+#                  splice proxy instead)
+# wrk runs in the switch's netns (ORCH_BENCH_SWITCH, see below).
 # for keep-alive requests and a new connection per request (wrk -t2 -c10 -d10s, as the Docker anchor in
 # ../shared/anchors/docker-swarm.md), plus p99 latency at moderate load (wrk -t1 -c2). Prints req/s, the
 # ratios against direct (target >= 0.9) and the p99 each path adds (target < 1 ms), then checks through
@@ -23,7 +26,12 @@ done
 
 export ORCH_CLUSTER_NAME="${ORCH_CLUSTER_NAME:-orchlbb}" ORCH_CLUSTER_NET="${ORCH_CLUSTER_NET:-10.77.233}"
 export ORCH_CLUSTER_LOG_LEVEL=warn
-export ORCH_CLUSTER_ORCHD_ARGS="--lb-remote ${ORCH_LB_REMOTE:-kernel}"
+# The nodes' switch in a netns of its own, where wrk runs too: with the default layout the bridge is this machine's,
+# and frames that one node forwards to another would also pass its br_netfilter (a conntrack lookup and the
+# host's iptables per packet, which no real switch does) - a cost only the remote path would pay.
+# ORCH_BENCH_SWITCH=host measures that layout.
+export ORCH_CLUSTER_SWITCH="${ORCH_BENCH_SWITCH:-netns}"
+export ORCH_CLUSTER_ORCHD_ARGS="--lb-remote ${ORCH_LB_REMOTE:-kernel} --lb-fastpath ${ORCH_LB_FASTPATH:-on}"
 cluster="$ROOT/deploy/cluster.sh"
 work="$(mktemp -d /tmp/orch-bench-lb-XXXXXX)"
 cleanup() {
@@ -35,6 +43,7 @@ trap cleanup EXIT
 "$cluster" down >/dev/null 2>&1 || true
 "$cluster" up 2 >/dev/null
 orch() { "$cluster" orch 1 "$@"; }
+client() { "$cluster" client "$@"; }
 node="$ORCH_CLUSTER_NET.1"
 other="$ORCH_CLUSTER_NET.2"
 ORCH_HOST="unix://${ORCH_CLUSTER_RUN:-/run/orch-cluster/$ORCH_CLUSTER_NAME}/n1/orchd.sock" "$ROOT/deploy/images/busybox.sh" busybox:latest >/dev/null
@@ -48,16 +57,16 @@ orch service create --detach --name web --replicas 1 --constraint node.hostname=
 eph=
 for _ in $(seq 300); do
     eph="$(orch ps | sed -n 's/.*0\.0\.0\.0:\([0-9]*\)->8080\/tcp.*/\1/p' | head -n1)"
-    if [[ -n $eph ]] && wrk -t1 -c1 -d1s "http://$node:$eph/" >/dev/null 2>&1 \
-        && curl -fsS -m 2 "http://$node:8080/" >/dev/null 2>&1 && curl -fsS -m 2 "http://$other:8080/" >/dev/null 2>&1; then
+    if [[ -n $eph ]] && client wrk -t1 -c1 -d1s "http://$node:$eph/" >/dev/null 2>&1 \
+        && client curl -fsS -m 2 "http://$node:8080/" >/dev/null 2>&1 && client curl -fsS -m 2 "http://$other:8080/" >/dev/null 2>&1; then
         break
     fi
     sleep 0.2
 done
 [[ -n $eph ]] || { echo "loadbalancer: the task never published its port" >&2; "$cluster" logs 1 | tail -20 >&2; exit 1; }
 
-rps() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
-p99() { wrk --latency "$@" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}'; }
+rps() { client wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
+p99() { client wrk --latency "$@" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}'; }
 # Each run starts from empty conntrack tables in both nodes: the direct and the kernel path both DNAT to the same
 # container address and port, so a client port reused from the previous run gives a new connection the same reply
 # tuple as a TIME_WAIT entry of the other path, and the kernel drops its SYN (1 s retransmit) — a clash between the
@@ -68,7 +77,7 @@ quiet() {
     sleep 1
 }
 
-echo "two nodes, one replica on n1 (lb/kaserver), wrk ${SECS}s; direct = $node:$eph, kernel path = $node:8080, remote = $other:8080 (--lb-remote ${ORCH_LB_REMOTE:-kernel}); load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "two nodes, one replica on n1 (lb/kaserver), wrk ${SECS}s from the switch ($ORCH_CLUSTER_SWITCH); direct = $node:$eph, kernel path = $node:8080, remote = $other:8080 (--lb-remote ${ORCH_LB_REMOTE:-kernel} --lb-fastpath ${ORCH_LB_FASTPATH:-on}); load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 ka_direct=$(rps -t2 -c10 -d"${SECS}s" "http://$node:$eph/"); quiet
 ka_kernel=$(rps -t2 -c10 -d"${SECS}s" "http://$node:8080/"); quiet
 ka_user=$(rps -t2 -c10 -d"${SECS}s" "http://$other:8080/"); quiet

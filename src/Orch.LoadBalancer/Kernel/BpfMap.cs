@@ -7,9 +7,10 @@ namespace Orch.LoadBalancer.Kernel;
 internal readonly record struct FastPathCount(IPEndPoint Backend, uint PublishedPort, bool Reply, long Packets, long Bytes);
 
 /// <summary>
-/// Reads and prunes the fast path's pinned BPF hash map <c>orch_lb_fwd</c> with the bpf(2) system call (no
-/// bpftool process per read). Key: the task's NODE:HOSTPORT, the published port (all network order) and the
-/// direction; value: packets and bytes (lb_fastpath.bpf.c, struct fwd_key / fwd_count).
+/// Reads and prunes the fast path's pinned per-CPU BPF hash map <c>orch_lb_fwd</c> with the bpf(2) system call
+/// (no bpftool process per read). Key: the task's NODE:HOSTPORT, the published port (all network order) and the
+/// direction; value: packets and bytes, one pair per possible CPU, summed here (lb_fastpath.bpf.c, struct
+/// fwd_key / fwd_count).
 /// </summary>
 internal static unsafe partial class BpfMap
 {
@@ -18,6 +19,10 @@ internal static unsafe partial class BpfMap
     private const int ENOENT = 2;
 
     private static readonly nint SysBpf = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 280 : 321;
+
+    /// <summary>A per-CPU map's value holds one copy per possible CPU (/sys/devices/system/cpu/possible, e.g. "0-1").</summary>
+    private static readonly int PossibleCpus = ParseCpuList(File.Exists("/sys/devices/system/cpu/possible")
+        ? File.ReadAllText("/sys/devices/system/cpu/possible") : "", Environment.ProcessorCount);
 
     /// <summary>Every entry of the map pinned at <paramref name="pin"/>; empty when there is no such pin.</summary>
     public static List<FastPathCount> Read(string pin)
@@ -32,7 +37,7 @@ internal static unsafe partial class BpfMap
         {
             foreach (var key in Keys(fd))
             {
-                var value = new byte[ValueSize];
+                var value = new byte[ValueSize * PossibleCpus];
                 if (Lookup(fd, key, value))
                 {
                     result.Add(Decode(key, value));
@@ -59,7 +64,7 @@ internal static unsafe partial class BpfMap
         {
             foreach (var key in Keys(fd))
             {
-                var value = new byte[ValueSize];
+                var value = new byte[ValueSize * PossibleCpus];
                 if (!Lookup(fd, key, value))
                 {
                     continue;
@@ -90,8 +95,31 @@ internal static unsafe partial class BpfMap
         var port = (key[4] << 8) | key[5];
         var published = (uint)((key[6] << 8) | key[7]);
         var dir = BitConverter.ToUInt32(key, 8);
-        return new FastPathCount(new IPEndPoint(addr, port), published, dir != 0,
-            BitConverter.ToInt64(value, 0), BitConverter.ToInt64(value, 8));
+        long packets = 0, bytes = 0;
+        for (var off = 0; off + ValueSize <= value.Length; off += ValueSize)
+        {
+            packets += BitConverter.ToInt64(value, off);
+            bytes += BitConverter.ToInt64(value, off + 8);
+        }
+        return new FastPathCount(new IPEndPoint(addr, port), published, dir != 0, packets, bytes);
+    }
+
+    /// <summary>The number of CPUs in a kernel CPU list ("0-1", "0,2-3"); <paramref name="fallback"/> when it cannot be read.</summary>
+    internal static int ParseCpuList(string list, int fallback)
+    {
+        var max = -1;
+        foreach (var part in list.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var range = part.Split('-');
+            if (!int.TryParse(range[^1], out var last))
+            {
+                return fallback;
+            }
+            max = Math.Max(max, last);
+        }
+        // The kernel copies one value per possible CPU, one after another: at most the highest one + 1 (a larger
+        // buffer's tail stays zero).
+        return max >= 0 ? max + 1 : fallback;
     }
 
     private static int Open(string pin)

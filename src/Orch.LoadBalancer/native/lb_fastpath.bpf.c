@@ -109,8 +109,9 @@ struct fwd_count {
     __u64 bytes;
 };
 
+// Per CPU: a packet adds to its CPU's copy without an atomic operation or a shared cache line; orchd sums them.
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 16384);
     __type(key, struct fwd_key);
     __type(value, struct fwd_count);
@@ -127,8 +128,8 @@ static __always_inline void count(struct fwd_key *key, __u64 bytes)
         if (!c)
             return; // map full: the packet is forwarded all the same
     }
-    __sync_fetch_and_add(&c->packets, 1);
-    __sync_fetch_and_add(&c->bytes, bytes);
+    c->packets += 1;
+    c->bytes += bytes;
 }
 
 #define IP_OFF(field) (ETH_HLEN + __builtin_offsetof(struct iphdr, field))
@@ -190,29 +191,40 @@ int orch_lb_fastpath(struct __sk_buff *skb)
     if (bpf_fib_lookup(skb, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
         return TC_ACT_OK; // local, unreachable, neighbour unresolved, fragmentation needed: the stack knows
 
-    __be32 old_saddr = ip->saddr, old_daddr = ip->daddr;
-    __be16 old_sport = tcp->source, old_dport = tcp->dest;
-    __u8 ttl = ip->ttl - 1;
-    // TTL shares a 16-bit checksum word with the protocol number.
-    __be16 old_word = bpf_htons(((__u16)ip->ttl << 8) | IPPROTO_TCP), new_word = bpf_htons(((__u16)ttl << 8) | IPPROTO_TCP);
     struct fwd_key key = {.addr = rsrc, .port = rsport, .published = odport, .dir = dir};
     __u64 bytes = skb->len - ETH_HLEN; // as iptables counts: the IP packet
 
-    if (bpf_l3_csum_replace(skb, IP_OFF(check), old_word, new_word, 2) ||
-        bpf_l3_csum_replace(skb, IP_OFF(check), old_saddr, nsrc, 4) ||
-        bpf_l3_csum_replace(skb, IP_OFF(check), old_daddr, ndst, 4) ||
-        bpf_l4_csum_replace(skb, TCP_OFF(check), old_saddr, nsrc, BPF_F_PSEUDO_HDR | 4) ||
-        bpf_l4_csum_replace(skb, TCP_OFF(check), old_daddr, ndst, BPF_F_PSEUDO_HDR | 4) ||
-        bpf_l4_csum_replace(skb, TCP_OFF(check), old_sport, nsport, 2) ||
-        bpf_l4_csum_replace(skb, TCP_OFF(check), old_dport, ndport, 2) ||
-        bpf_skb_store_bytes(skb, IP_OFF(ttl), &ttl, 1, 0) ||
-        bpf_skb_store_bytes(skb, IP_OFF(saddr), &nsrc, 4, 0) ||
-        bpf_skb_store_bytes(skb, IP_OFF(daddr), &ndst, 4, 0) ||
-        bpf_skb_store_bytes(skb, TCP_OFF(source), &nsport, 2, 0) ||
-        bpf_skb_store_bytes(skb, TCP_OFF(dest), &ndport, 2, 0) ||
-        bpf_skb_store_bytes(skb, 0, fib.dmac, ETH_ALEN, 0) ||
-        bpf_skb_store_bytes(skb, ETH_ALEN, fib.smac, ETH_ALEN, 0))
-        return TC_ACT_SHOT; // half rewritten (a helper failed on a packet it accepted above): never deliver it
+    // The checksums change by difference: the addresses are in IP's header and in TCP's pseudo-header, the
+    // ports in TCP's header only, the TTL in IP's only (it shares a 16-bit word with the protocol number).
+    __be32 old_addr[2] = {ip->saddr, ip->daddr}, new_addr[2] = {nsrc, ndst};
+    __be16 old_port[2] = {tcp->source, tcp->dest}, new_port[2] = {nsport, ndport};
+    __u8 old_ttlw[4] = {ip->ttl, IPPROTO_TCP, 0, 0}, new_ttlw[4] = {ip->ttl - 1, IPPROTO_TCP, 0, 0};
+    __s64 d_addr = bpf_csum_diff(old_addr, sizeof(old_addr), new_addr, sizeof(new_addr), 0);
+    __s64 d_port = bpf_csum_diff((__be32 *)old_port, sizeof(old_port), (__be32 *)new_port, sizeof(new_port), 0);
+    __s64 d_ip = bpf_csum_diff((__be32 *)old_ttlw, sizeof(old_ttlw), (__be32 *)new_ttlw, sizeof(new_ttlw), (__u32)d_addr);
+    if (d_addr < 0 || d_port < 0 || d_ip < 0)
+        return TC_ACT_OK; // nothing written yet
+
+    // Headers in place (direct access: the verifier's prologue has made the head writable); the helpers above
+    // do not move packet data, but the pointers are taken afresh all the same.
+    data = (void *)(long)skb->data;
+    end = (void *)(long)skb->data_end;
+    eth = data;
+    ip = (void *)(eth + 1);
+    tcp = (void *)(ip + 1);
+    if ((void *)(tcp + 1) > end)
+        return TC_ACT_OK;
+    __builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+    __builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+    ip->ttl -= 1;
+    ip->saddr = nsrc;
+    ip->daddr = ndst;
+    tcp->source = nsport;
+    tcp->dest = ndport;
+    if (bpf_l3_csum_replace(skb, IP_OFF(check), 0, (__u32)d_ip, 0) ||
+        bpf_l4_csum_replace(skb, TCP_OFF(check), 0, (__u32)d_addr, BPF_F_PSEUDO_HDR) ||
+        bpf_l4_csum_replace(skb, TCP_OFF(check), 0, (__u32)d_port, 0))
+        return TC_ACT_SHOT; // headers rewritten, checksums not: never deliver it
     count(&key, bytes);
     return bpf_redirect(fib.ifindex, 0);
 }
