@@ -6,7 +6,7 @@ namespace Orch.Cluster.Tests;
 /// orchd --node-memory / --node-cpus (a node advertising less than the machine has): bad values and values above
 /// the machine's are refused at start with a clear message and exit code 125, before anything is set up; --help
 /// documents both. What the scheduler does with them is in <see cref="ServiceOpsTests"/>. The same for --lb-remote
-/// (what each mode does: LoadBalancerTests, IdleConnectionTests).
+/// (what each mode does: LoadBalancerTests, IdleConnectionTests) and --lb-fastpath (FastPathTests).
 /// </summary>
 public sealed class NodeCapacityFlagsTests
 {
@@ -18,6 +18,7 @@ public sealed class NodeCapacityFlagsTests
     [InlineData("--node-cpus", "-1", "invalid --node-cpus -1")]
     [InlineData("--node-cpus", "0.0000000001", "invalid --node-cpus 0.0000000001: at most 9 decimals")]
     [InlineData("--lb-remote", "ipvs", "invalid --lb-remote ipvs: want kernel or proxy")]
+    [InlineData("--lb-fastpath", "xdp", "invalid --lb-fastpath xdp: want on or off")]
     public async Task TooMuchOrInvalid_Refused_Exit125(string flag, string value, string message)
     {
         var dir = Directory.CreateTempSubdirectory("orch-capflags-");
@@ -46,5 +47,6 @@ public sealed class NodeCapacityFlagsTests
         Assert.Contains("--node-memory SIZE", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("--node-cpus N", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("--lb-remote MODE", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--lb-fastpath on|off", r.Stdout, StringComparison.Ordinal);
     }
 }
