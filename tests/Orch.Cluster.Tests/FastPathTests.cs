@@ -107,16 +107,5 @@ public sealed class FastPathTests
         return received.ToArray();
     }
 
-    private static async Task<List<JsonElement>> BackendsAsync(TestCluster c, int k)
-    {
-        var r = await c.OrchAsync(k, "service", "inspect", "echo");
-        if (r.ExitCode != 0)
-        {
-            return [];
-        }
-        using var doc = JsonDocument.Parse(r.Stdout);
-        return doc.RootElement[0].GetProperty("Endpoint").TryGetProperty("LoadBalancer", out var lb) && lb.GetArrayLength() > 0
-            ? [.. lb[0].GetProperty("Backends").EnumerateArray().Select(b => b.Clone())]
-            : [];
-    }
+    private static Task<List<JsonElement>> BackendsAsync(TestCluster c, int k) => LoadBalancerTests.BackendsAsync(c, k, "echo");
 }

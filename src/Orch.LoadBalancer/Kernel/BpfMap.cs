@@ -25,7 +25,13 @@ internal static unsafe partial class BpfMap
         ? File.ReadAllText("/sys/devices/system/cpu/possible") : "", Environment.ProcessorCount);
 
     /// <summary>Every entry of the map pinned at <paramref name="pin"/>; empty when there is no such pin.</summary>
-    public static List<FastPathCount> Read(string pin)
+    public static List<FastPathCount> Read(string pin) => Walk(pin, remove: null);
+
+    /// <summary>Deletes the entries <paramref name="remove"/> picks (counters already folded elsewhere) and returns them as they were last read.</summary>
+    public static List<FastPathCount> Take(string pin, Func<FastPathCount, bool> remove) => Walk(pin, remove);
+
+    /// <summary>Every entry (no <paramref name="remove"/>), or those it picks, deleted.</summary>
+    private static List<FastPathCount> Walk(string pin, Func<FastPathCount, bool>? remove)
     {
         var result = new List<FastPathCount>();
         var fd = Open(pin);
@@ -38,9 +44,16 @@ internal static unsafe partial class BpfMap
             foreach (var key in Keys(fd))
             {
                 var value = new byte[ValueSize * PossibleCpus];
-                if (Lookup(fd, key, value))
+                if (!Lookup(fd, key, value))
                 {
-                    result.Add(Decode(key, value));
+                    continue;
+                }
+                var count = Decode(key, value);
+                // What the program adds between this read and the delete is lost: a few packets of a backend
+                // that has just left the plan.
+                if (remove is null || (remove(count) && Call(BPF_MAP_DELETE_ELEM, fd, key, null) == 0))
+                {
+                    result.Add(count);
                 }
             }
         }
@@ -49,44 +62,6 @@ internal static unsafe partial class BpfMap
             _ = Close(fd);
         }
         return result;
-    }
-
-    /// <summary>Deletes the entries <paramref name="remove"/> picks (counters already folded elsewhere) and returns them as they were last read.</summary>
-    public static List<FastPathCount> Take(string pin, Func<FastPathCount, bool> remove)
-    {
-        var taken = new List<FastPathCount>();
-        var fd = Open(pin);
-        if (fd < 0)
-        {
-            return taken;
-        }
-        try
-        {
-            foreach (var key in Keys(fd))
-            {
-                var value = new byte[ValueSize * PossibleCpus];
-                if (!Lookup(fd, key, value))
-                {
-                    continue;
-                }
-                var count = Decode(key, value);
-                if (!remove(count))
-                {
-                    continue;
-                }
-                // What the program adds between this read and the delete is lost: a few packets of a backend
-                // that has just left the plan.
-                if (Call(BPF_MAP_DELETE_ELEM, fd, key, null) == 0)
-                {
-                    taken.Add(count);
-                }
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-        return taken;
     }
 
     private static FastPathCount Decode(byte[] key, byte[] value)

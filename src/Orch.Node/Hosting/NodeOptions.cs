@@ -97,30 +97,18 @@ public sealed class NodeOptions
                     break;
                 case "--node-memory": o.NodeMemory = NodeCapacity.ParseMemory(Value()); break;
                 case "--node-cpus": o.NodeNanoCpus = NodeCapacity.ParseCpus(Value()); break;
-                case "--lb-remote":
-                    var mode = Value();
-                    o.LbRemoteKernel = mode switch
-                    {
-                        "kernel" => true,
-                        "proxy" => false,
-                        _ => throw new ArgumentException($"invalid --lb-remote {mode}: want kernel or proxy"),
-                    };
-                    break;
-                case "--lb-fastpath":
-                    var fast = Value();
-                    o.LbFastPath = fast switch
-                    {
-                        "on" => true,
-                        "off" => false,
-                        _ => throw new ArgumentException($"invalid --lb-fastpath {fast}: want on or off"),
-                    };
-                    break;
+                case "--lb-remote": o.LbRemoteKernel = Either(arg, Value(), "kernel", "proxy"); break;
+                case "--lb-fastpath": o.LbFastPath = Either(arg, Value(), "on", "off"); break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown flag: {arg}");
             }
         }
         return o;
     }
+
+    /// <summary>A flag with two values: true for <paramref name="yes"/>, false for <paramref name="no"/>, anything else refused.</summary>
+    private static bool Either(string flag, string value, string yes, string no) =>
+        value == yes || (value == no ? false : throw new ArgumentException($"invalid {flag} {value}: want {yes} or {no}"));
 
     /// <summary>Accepts unix:///path or a bare absolute path.</summary>
     public static string ParseHost(string host)
