@@ -67,7 +67,7 @@ internal sealed partial class LayerExtractor
         await using var fs = new FileStream(handle, FileAccess.Write, bufferSize: 0);
         if (entry.DataStream is { } data)
         {
-            await CopyFullChunksAsync(data, fs, ct);
+            await CopyFullChunksAsync(data, fs, startWriteback: entry.Length >= WritebackMin, ct);
         }
         Size += entry.Length;
         var raw = (int)handle.DangerousGetHandle();
@@ -80,14 +80,23 @@ internal sealed partial class LayerExtractor
     /// Copies in whole <see cref="CopyChunk"/> writes: a gzip stream hands out about 8 KiB per read, and one
     /// write(2) per read made 100 MiB of file content cost ~13,000 syscalls (measured: a quarter of a pull's time).
     /// The writes are synchronous: FileStream.WriteAsync on Linux hands each one to another pool thread.
+    /// With <paramref name="startWriteback"/> each chunk starts on its way to the disk as soon as it is written
+    /// (<see cref="LayerSyscalls.StartWriteback"/>), while the rest of the layer is unpacked: the syncfs before the
+    /// layer is published then finds it written (busybox: that syncfs 2.5 → 0.5 ms).
     /// </summary>
-    private async Task CopyFullChunksAsync(Stream data, FileStream fs, CancellationToken ct)
+    private async Task CopyFullChunksAsync(Stream data, FileStream fs, bool startWriteback, CancellationToken ct)
     {
         copyBuffer ??= new byte[CopyChunk];
+        long offset = 0;
         int n;
         while ((n = await data.ReadAtLeastAsync(copyBuffer, copyBuffer.Length, throwOnEndOfStream: false, ct)) > 0)
         {
             fs.Write(copyBuffer, 0, n);
+            if (startWriteback)
+            {
+                LayerSyscalls.StartWriteback(fs.SafeFileHandle, offset, n);
+            }
+            offset += n;
         }
     }
 

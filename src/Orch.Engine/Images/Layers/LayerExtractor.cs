@@ -21,6 +21,8 @@ internal sealed partial class LayerExtractor : IDisposable
     private readonly string root;
     private readonly List<(string Path, DateTimeOffset Mtime)> dirTimes = [];
     private const int CopyChunk = 1 << 20;
+    // Smaller files are left to the syncfs before publishing, which writes them out in one batch.
+    private const long WritebackMin = 128 << 10;
 
     private PaxXattrRecorder? xattrs;
     private byte[]? copyBuffer;
