@@ -145,6 +145,34 @@ public sealed class LayerExtractorTests
     }
 
     [Fact]
+    public async Task Extract_LaterLinksReplaceEarlier_SymlinkAndHardlinkOverExistingNames()
+    {
+        Orch.Testing.Requirements.Root();
+        using var t = new TempDir();
+        var fs = t.Sub("fs");
+        var tar = new LayerTar()
+            .File("bin/t", "target")
+            .File("bin/s", "old")
+            .Symlink("bin/s", "t")
+            .File("bin/h", "old")
+            .Hardlink("bin/h", "bin/t")
+            .Symlink("bin/l", "nowhere")
+            .Symlink("bin/l", "t")
+            .Dir("bin/d/")
+            .Hardlink("bin/d", "bin/t")
+            .Build();
+
+        await ExtractAsync(tar, fs);
+
+        Assert.Equal("t", new FileInfo(Path.Combine(fs, "bin/s")).LinkTarget);
+        Assert.Equal("t", new FileInfo(Path.Combine(fs, "bin/l")).LinkTarget);
+        var target = StatOf(Path.Combine(fs, "bin/t"));
+        Assert.Equal(3UL, target.Nlink);
+        Assert.Equal(target.Ino, StatOf(Path.Combine(fs, "bin/h")).Ino);
+        Assert.Equal(target.Ino, StatOf(Path.Combine(fs, "bin/d")).Ino);
+    }
+
+    [Fact]
     public async Task Extract_AbsoluteNamesAndUmociRoot_LandInsideTheLayer()
     {
         Orch.Testing.Requirements.Root();

@@ -63,6 +63,23 @@ public sealed class LayerSafetyTests
     }
 
     [Fact]
+    public async Task DirectoryReplacedBySymlinkBetweenItsEntries_LaterEntryIsRefused_NothingLandsOutside()
+    {
+        // The extractor keeps the directory of consecutive entries open; an entry replacing that directory must
+        // not leave the next ones writing into the old one, nor through the new symlink.
+        Orch.Testing.Requirements.Root();
+        using var t = new TempDir();
+        var fs = t.Sub("layer/fs");
+        var outside = t.Sub("outside");
+
+        var e = await RefusedAsync(new LayerTar().File("d/a", "1").File("d/b", "2").Symlink("d", outside).File("d/c", "pwned").Build(), fs);
+
+        Assert.Equal("d/c", e.Entry);
+        Assert.Contains("escapes the layer root", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+    }
+
+    [Fact]
     public async Task SymlinkChainToRoot_ThenDirectoryThroughIt_IsRefused()
     {
         Orch.Testing.Requirements.Root();

@@ -53,8 +53,12 @@ internal sealed partial class LayerExtractor
 
     private async Task ApplyFileAsync(TarEntry entry, int parent, string name, CancellationToken ct)
     {
-        RemoveExisting(parent, name, entry.Name);
-        var fd = OpenAt(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */);
+        const int Create = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        var fd = OpenAt(parent, name, Create, 0x180 /* 0600 */);
+        if (fd < 0 && Replaced(parent, name, entry.Name))
+        {
+            fd = OpenAt(parent, name, Create, 0x180 /* 0600 */);
+        }
         if (fd < 0)
         {
             throw new LayerEntryException(entry.Name, LayerSyscalls.Error("create", name).Message);
@@ -63,7 +67,7 @@ internal sealed partial class LayerExtractor
         await using var fs = new FileStream(handle, FileAccess.Write, bufferSize: 0);
         if (entry.DataStream is { } data)
         {
-            await CopyFullChunksAsync(data, fs, ct);
+            await CopyFullChunksAsync(data, fs, startWriteback: entry.Length >= WritebackMin, ct);
         }
         Size += entry.Length;
         var raw = (int)handle.DangerousGetHandle();
@@ -76,22 +80,35 @@ internal sealed partial class LayerExtractor
     /// Copies in whole <see cref="CopyChunk"/> writes: a gzip stream hands out about 8 KiB per read, and one
     /// write(2) per read made 100 MiB of file content cost ~13,000 syscalls (measured: a quarter of a pull's time).
     /// The writes are synchronous: FileStream.WriteAsync on Linux hands each one to another pool thread.
+    /// With <paramref name="startWriteback"/> each chunk starts on its way to the disk as soon as it is written
+    /// (<see cref="LayerSyscalls.StartWriteback"/>), while the rest of the layer is unpacked: the syncfs before the
+    /// layer is published then finds it written (busybox: that syncfs 2.5 → 0.5 ms).
     /// </summary>
-    private async Task CopyFullChunksAsync(Stream data, FileStream fs, CancellationToken ct)
+    private async Task CopyFullChunksAsync(Stream data, FileStream fs, bool startWriteback, CancellationToken ct)
     {
         copyBuffer ??= new byte[CopyChunk];
+        long offset = 0;
         int n;
         while ((n = await data.ReadAtLeastAsync(copyBuffer, copyBuffer.Length, throwOnEndOfStream: false, ct)) > 0)
         {
             fs.Write(copyBuffer, 0, n);
+            if (startWriteback)
+            {
+                LayerSyscalls.StartWriteback(fs.SafeFileHandle, offset, n);
+            }
+            offset += n;
         }
     }
 
     private static void ApplySymlink(TarEntry entry, int parent, string name)
     {
-        RemoveExisting(parent, name, entry.Name);
         // The target is stored as written: it is only ever resolved inside the container's root.
-        Check(SymlinkAt(entry.LinkName, parent, name), "symlink", entry.Name);
+        var rc = SymlinkAt(entry.LinkName, parent, name);
+        if (rc < 0 && Replaced(parent, name, entry.Name))
+        {
+            rc = SymlinkAt(entry.LinkName, parent, name);
+        }
+        Check(rc, "symlink", entry.Name);
         Check(FchownAt(parent, name, (uint)entry.Uid, (uint)entry.Gid, AT_SYMLINK_NOFOLLOW), "lchown", entry.Name);
         _ = SetTimes(parent, name, entry.ModificationTime, AT_SYMLINK_NOFOLLOW);
     }
@@ -111,6 +128,13 @@ internal sealed partial class LayerExtractor
         var targetParent = sameDirectory ? parent : OpenDirectory(target, target.Count - 1, entry.Name, create: false, notFound: missing);
         try
         {
+            // No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink itself, never what it points at.
+            // Tried first, as nearly every link is new; the checks below run only when it failed (linkat(2) fails,
+            // changing nothing, for a missing target or a directory as for a name in use).
+            if (LinkAt(targetParent, target[^1], parent, name, 0) == 0)
+            {
+                return;
+            }
             var type = TypeAt(targetParent, target[^1]);
             if (type is null)
             {
@@ -121,7 +145,6 @@ internal sealed partial class LayerExtractor
                 throw new LayerEntryException(entry.Name, $"hardlink target \"{entry.LinkName}\" is a directory");
             }
             RemoveExisting(parent, name, entry.Name);
-            // No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink itself, never what it points at.
             Check(LinkAt(targetParent, target[^1], parent, name, 0), "link", entry.Name);
         }
         finally
@@ -227,6 +250,22 @@ internal sealed partial class LayerExtractor
                 throw new LayerEntryException(entry, $"cannot set xattr {name}: {LayerSyscalls.Error("setxattr", name).Message}");
             }
         }
+    }
+
+    /// <summary>
+    /// After a create that failed: true when it failed because something is at parent/name already, now removed
+    /// (tar semantics: a later entry replaces an earlier one) so that the create can run again. Creating first
+    /// spares the fstatat(2) a look before every create cost, as nearly every entry of a layer is new. False
+    /// leaves the create's errno in place for its error.
+    /// </summary>
+    private static bool Replaced(int parent, string name, string entry)
+    {
+        if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != EEXIST)
+        {
+            return false;
+        }
+        RemoveExisting(parent, name, entry);
+        return true;
     }
 
     private static void Check(int rc, string op, string entry)

@@ -21,9 +21,14 @@ internal sealed partial class LayerExtractor : IDisposable
     private readonly string root;
     private readonly List<(string Path, DateTimeOffset Mtime)> dirTimes = [];
     private const int CopyChunk = 1 << 20;
+    // Smaller files are left to the syncfs before publishing, which writes them out in one batch.
+    private const long WritebackMin = 128 << 10;
 
     private PaxXattrRecorder? xattrs;
     private byte[]? copyBuffer;
+    // The directory the previous entry went into, kept open for the next one (see ParentOf).
+    private string? parentPath;
+    private int parentFd = -1;
 
     public LayerExtractor(string root)
     {
@@ -51,6 +56,7 @@ internal sealed partial class LayerExtractor : IDisposable
             Entries++;
             await ApplyAsync(entry, ct);
         }
+        ForgetParent();
         // Directory mtimes last, deepest first: creating children changes a directory's mtime.
         for (var i = dirTimes.Count - 1; i >= 0; i--)
         {
@@ -81,40 +87,70 @@ internal sealed partial class LayerExtractor : IDisposable
         var last = parts[^1];
         if (last.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
+            // A whiteout may remove the kept directory or one above it.
+            ForgetParent();
             ApplyWhiteout(entry, parts);
             return;
         }
-        var parent = OpenDirectory(parts, parts.Count - 1, name);
-        try
+        var parent = ParentOf(parts, name);
+        switch (entry.EntryType)
         {
-            switch (entry.EntryType)
-            {
-                case TarEntryType.Directory:
-                    ApplyDirectory(entry, parent, parts);
-                    break;
-                case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                    await ApplyFileAsync(entry, parent, last, ct);
-                    break;
-                case TarEntryType.SymbolicLink:
-                    ApplySymlink(entry, parent, last);
-                    break;
-                case TarEntryType.HardLink:
-                    ApplyHardlink(entry, parent, parts);
-                    break;
-                case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
-                    ApplyNode(entry, parent, last);
-                    break;
-                default:
-                    throw new LayerEntryException(name, $"unsupported tar entry type {entry.EntryType}");
-            }
-        }
-        finally
-        {
-            _ = Close(parent);
+            case TarEntryType.Directory:
+                ApplyDirectory(entry, parent, parts);
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                await ApplyFileAsync(entry, parent, last, ct);
+                break;
+            case TarEntryType.SymbolicLink:
+                ApplySymlink(entry, parent, last);
+                break;
+            case TarEntryType.HardLink:
+                ApplyHardlink(entry, parent, parts);
+                break;
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+                ApplyNode(entry, parent, last);
+                break;
+            default:
+                throw new LayerEntryException(name, $"unsupported tar entry type {entry.EntryType}");
         }
     }
 
-    public void Dispose() => _ = Close(rootFd);
+    /// <summary>
+    /// The directory an entry goes into (<see cref="OpenDirectory"/>), kept open while the entries that follow
+    /// go into the same one: a layer lists a directory's entries together (busybox: ~400 in bin/), and an
+    /// openat2 and a close for each was two of a hardlink's five syscalls. Safe because an entry changes only
+    /// names inside its own directory (never "." or "..", which <see cref="EntryPath.Clean"/> removes), so the
+    /// kept directory stays what its path leads to; the first entry into another directory, which may replace
+    /// this one or one above it, closes it first, and so does every whiteout.
+    /// </summary>
+    private int ParentOf(List<string> parts, string entry)
+    {
+        var path = EntryPath.Join(parts, parts.Count - 1);
+        if (parentFd >= 0 && path == parentPath)
+        {
+            return parentFd;
+        }
+        ForgetParent();
+        parentFd = OpenDirectory(parts, parts.Count - 1, entry);
+        parentPath = path;
+        return parentFd;
+    }
+
+    private void ForgetParent()
+    {
+        if (parentFd >= 0)
+        {
+            _ = Close(parentFd);
+        }
+        parentFd = -1;
+        parentPath = null;
+    }
+
+    public void Dispose()
+    {
+        ForgetParent();
+        _ = Close(rootFd);
+    }
 
     public override string ToString() => root;
 }

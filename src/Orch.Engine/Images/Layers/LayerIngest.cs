@@ -34,7 +34,16 @@ internal static class LayerIngest
         // Two cores: this task receives, hashes and stores the blob; the other decompresses, hashes and unpacks.
         var pipe = new ChunkPipe();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var receiving = Task.Run(() => pipe.FillAsync(blob, stop.Token), CancellationToken.None);
+        var receiving = Task.Run(async () =>
+        {
+            await pipe.FillAsync(blob, stop.Token);
+            // The whole blob is here (the unpacking may still run): its bytes start on their way to the disk.
+            if (blobSink is FileStream file)
+            {
+                file.Flush();
+                LayerSyscalls.StartWriteback(file.SafeFileHandle);
+            }
+        }, CancellationToken.None);
         string diffId;
         using var extractor = new LayerExtractor(fsDir);
         try

@@ -160,6 +160,30 @@ internal static unsafe partial class LayerSyscalls
         }
     }
 
+    /// <summary>
+    /// sync_file_range(2) SYNC_FILE_RANGE_WRITE: starts writing a file's dirty pages in [offset, offset+count) to
+    /// the disk and returns without waiting (count 0: to the end). Only a head start: it makes nothing durable
+    /// (no metadata, no device flush), the syncfs(2) before a pull publishes still does; that syncfs then waits
+    /// for writes already under way instead of starting them all. Failures are ignored, as is the call's
+    /// result: a hint.
+    /// </summary>
+    public static void StartWriteback(SafeHandle file, long offset = 0, long count = 0)
+    {
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            _ = SyncFileRange((int)file.DangerousGetHandle(), offset, count, SYNC_FILE_RANGE_WRITE);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     public static IOException Error(string op, string what)
     {
         var errno = Marshal.GetLastPInvokeError();
@@ -192,6 +216,11 @@ internal static unsafe partial class LayerSyscalls
 
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     public static partial int Syncfs(int fd);
+
+    private const uint SYNC_FILE_RANGE_WRITE = 2;
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range")]
+    private static partial int SyncFileRange(int fd, long offset, long count, uint flags);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buf, nint count);
