@@ -2,7 +2,7 @@
 # Installs (idempotently) the Debian packages orch needs to build and to run its tests.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
-PKGS=(clang libbpf-dev zlib1g-dev gcc libc6-dev iproute2 ethtool iptables busybox-static procps util-linux docker-registry skopeo umoci buildah wrk bc curl)
+PKGS=(clang libbpf-dev zlib1g-dev gcc libc6-dev iproute2 ethtool iptables busybox-static procps util-linux docker-registry skopeo umoci buildah runc wrk bc curl)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
