@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Push and pull of a 100 MiB single-layer image and of a busybox image, orch against skopeo copy, to the same
 # local docker-registry in one run (issue 3's anchor: skopeo ≈ 680 ms push, ≈ 490 ms pull for 100 MiB).
-# Prints each time and the ratio orch/skopeo. Pulls are timed PULL_RUNS times each (default 5, alternating orch and
+# Prints each time and the ratio orch/skopeo. Pulls are timed PULL_RUNS times each (default 11, alternating orch and
 # skopeo, each into an empty store) and the medians compared: a single ~70 ms sample swung ±30 % between runs on 2
 # noisy cores. orch's pulls go to a running daemon whose store `orch rmi` emptied (checked: no blob, no snapshot
 # left), as a node's long-lived orchd pulls; its very first pull after start (cold code paths, first connection)
@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MIB="${1:-100}"
-PULL_RUNS="${PULL_RUNS:-5}"
+PULL_RUNS="${PULL_RUNS:-11}"
 ORCH="$ROOT/out/bin/orch"
 work="$(mktemp -d /tmp/orch-bench-XXXX)"
 pids=()
