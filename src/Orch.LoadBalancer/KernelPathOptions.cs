@@ -25,6 +25,9 @@ public sealed class KernelPathOptions
     /// </summary>
     public string? FastPathObject { get; init; }
 
+    /// <summary>The node's container bridge: the fast path is attached to every IPv4 interface but this one and loopback.</summary>
+    public string? Bridge { get; init; }
+
     /// <summary>Where the fast path records what it changed on the host, for the clean-up after a kill -9 (orchd: the exec root).</summary>
     public string? StateDirectory { get; init; }
 

@@ -54,9 +54,8 @@ internal sealed partial class KernelPath : IAsyncDisposable
     public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied,
         Func<IPAddress, int> suspect, TimeProvider time, ILogger logger)
     {
-        if (options is { RemoteTasks: true, FastPathObject: { } obj, StateDirectory: { } dir, RunCommand: { } run })
+        if (options is { RemoteTasks: true, FastPathObject: { } obj, StateDirectory: { } dir, RunCommand: { } run, Bridge: { } bridge })
         {
-            var bridge = options.ChainPrefix.StartsWith("ORCH-", StringComparison.Ordinal) ? options.ChainPrefix["ORCH-".Length..] : "";
             fastPath = new FastPath(obj, dir, bridge, run, logger);
         }
         rules = new KernelRules(options.ChainPrefix, options.Comment, fastPath is null ? 0 : FastPath.Mark);

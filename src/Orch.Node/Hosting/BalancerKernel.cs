@@ -18,6 +18,7 @@ internal static class BalancerKernel
         RemoteTasks = node.LbRemoteKernel,
         FastPathObject = node.LbFastPath ? Path.Combine(AppContext.BaseDirectory, FastPathObject) : null,
         StateDirectory = node.ExecRoot,
+        Bridge = bridge,
         RunCommand = (file, args, ct) => HostCommand.RunAsync(file, args, null, ct),
         ChainPrefix = "ORCH-" + bridge,
         Comment = $"orch:{bridge}:lb",
