@@ -10,14 +10,16 @@
 #                  ORCH_LB_REMOTE=proxy the nodes run `orchd --lb-remote proxy` and the hop is the user-space
 #                  splice proxy instead)
 # wrk runs in the switch's netns (ORCH_BENCH_SWITCH, see below).
-# for keep-alive requests and a new connection per request (wrk -t2 -c10 -d10s, as the Docker anchor in
-# ../shared/anchors/docker-swarm.md), plus p99 latency at moderate load (wrk -t1 -c2). Prints req/s, the
-# ratios against direct (target >= 0.9) and the p99 each path adds (target < 1 ms), then checks through
+# for keep-alive requests and a new connection per request (wrk -t2 -c10, as the Docker anchor in
+# ../shared/anchors/docker-swarm.md), plus p99 latency at moderate load (wrk -t1 -c2), in ROUNDS interleaved
+# rounds of SECONDS per path and kind (the order rotates). Prints the median req/s, the medians of the per-round
+# ratios against direct (target >= 0.9) and of the p99 each path adds (target < 1 ms), then checks through
 # `service inspect` that n1's kernel path really served its connections.
-# Needs root. Usage: deploy/bench/loadbalancer.sh [SECONDS]   (default 10)
+# Needs root. Usage: deploy/bench/loadbalancer.sh [SECONDS [ROUNDS]]   (default 4 s, 5 rounds: ~4 minutes)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SECS="${1:-10}"
+SECS="${1:-4}"
+ROUNDS="${2:-5}"
 [[ $(id -u) -eq 0 ]] || { echo "loadbalancer: needs root" >&2; exit 1; }
 for tool in wrk gcc conntrack; do
     command -v "$tool" >/dev/null || { apt-get install -y -qq "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }; }
@@ -65,48 +67,90 @@ for _ in $(seq 300); do
 done
 [[ -n $eph ]] || { echo "loadbalancer: the task never published its port" >&2; "$cluster" logs 1 | tail -20 >&2; exit 1; }
 
-rps() { client wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
-p99() { client wrk --latency "$@" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}'; }
-# Each run starts from empty conntrack tables in both nodes: the direct and the kernel path both DNAT to the same
-# container address and port, so a client port reused from the previous run gives a new connection the same reply
-# tuple as a TIME_WAIT entry of the other path, and the kernel drops its SYN (1 s retransmit) — a clash between the
-# two measurements, not a cost of either path (measured: kernel path new-connection 0.36x right after the direct
-# run without this).
+# One wrk run, its req/s (or its 99th percentile in ms with --latency). A run with socket errors or non-2xx answers
+# is reported on stderr: its rate would not be a path's rate.
+wrk_run() {
+    local out
+    out="$(client wrk "$@")"
+    if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then
+        echo "loadbalancer: errors in wrk $*: $(grep -E 'Socket errors|Non-2xx' <<<"$out" | tr -s ' ')" >&2
+    fi
+    if [[ " $* " == *" --latency "* ]]; then
+        awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}' <<<"$out"
+    else
+        awk '/Requests\/sec/ {print $2}' <<<"$out"
+    fi
+}
+# Each run starts from empty conntrack tables in both nodes, so that no path pays for the entries another left.
 quiet() {
     for k in 1 2; do ip netns exec "$ORCH_CLUSTER_NAME-n$k" conntrack -F >/dev/null 2>&1 || true; done
     sleep 1
 }
+# A new connection per request: the client closes first (lb/kaserver waits for it), so TIME_WAIT is the client's, per
+# destination, and the client may reuse its ports after 1 s as any load generator must (without it, ~28k ephemeral
+# ports last 3 s at this rate). In the switch netns that is the bench's own sysctl; on the host it is put back after.
+tw_old="$(client sysctl -n net.ipv4.tcp_tw_reuse)"
+client sysctl -qw net.ipv4.tcp_tw_reuse=1
+restore_tw() { client sysctl -qw "net.ipv4.tcp_tw_reuse=$tw_old" 2>/dev/null || true; }
+trap 'restore_tw; cleanup' EXIT
 
-echo "two nodes, one replica on n1 (lb/kaserver), wrk ${SECS}s from the switch ($ORCH_CLUSTER_SWITCH); direct = $node:$eph, kernel path = $node:8080, remote = $other:8080 (--lb-remote ${ORCH_LB_REMOTE:-kernel} --lb-fastpath ${ORCH_LB_FASTPATH:-on}); load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-ka_direct=$(rps -t2 -c10 -d"${SECS}s" "http://$node:$eph/"); quiet
-ka_kernel=$(rps -t2 -c10 -d"${SECS}s" "http://$node:8080/"); quiet
-ka_user=$(rps -t2 -c10 -d"${SECS}s" "http://$other:8080/"); quiet
-nc_direct=$(rps -t2 -c10 -d"${SECS}s" -H "Connection: close" "http://$node:$eph/"); quiet
-# The task closes first, so its side keeps each connection in TIME_WAIT for 60 s; the direct and kernel paths show it
-# the same client address and port pairs, and a SYN that meets such a socket waits for a retransmit. Whichever of
-# the two runs second lost half its rate to that (measured both ways: 0.47x and 2.10x); let them expire.
-sleep 61
-nc_kernel=$(rps -t2 -c10 -d"${SECS}s" -H "Connection: close" "http://$node:8080/"); quiet
-nc_user=$(rps -t2 -c10 -d"${SECS}s" -H "Connection: close" "http://$other:8080/"); quiet
-p99_direct=$(p99 -t1 -c2 -d"${SECS}s" "http://$node:$eph/"); quiet
-p99_kernel=$(p99 -t1 -c2 -d"${SECS}s" "http://$node:8080/"); quiet
-p99_user=$(p99 -t1 -c2 -d"${SECS}s" "http://$other:8080/")
+# This machine's noise (another tenant, frequency, the page cache) swings a single 10 s run by ±10 %, and a fixed
+# order would give it a direction. So: ROUNDS rounds, each running every path once for SECS, in an order that
+# rotates from round to round; per round the ratios against that round's direct run; medians of both printed.
+declare -A url=([direct]="http://$node:$eph/" [kernel]="http://$node:8080/" [remote]="http://$other:8080/")
+paths=(direct kernel remote)
+declare -A runs=()
+measure() { # KIND WRK-ARGS...: fills runs[KIND.PATH] with one value per round
+    local kind=$1 r i p
+    shift
+    for ((r = 0; r < ROUNDS; r++)); do
+        for ((i = 0; i < 3; i++)); do
+            p=${paths[$(((r + i) % 3))]}
+            runs[$kind.$p]+="$(wrk_run "$@" "${url[$p]}") "
+            quiet
+        done
+    done
+}
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+# The median over rounds of PATH's value divided by direct's in the same round (or minus it, for latency: "added").
+per_round() { # KIND PATH div|sub
+    local -a a b
+    read -r -a a <<<"${runs[$1.$2]}"
+    read -r -a b <<<"${runs[$1.direct]}"
+    for ((r = 0; r < ${#a[@]}; r++)); do
+        if [[ $3 == div ]]; then awk -v x="${a[r]}" -v y="${b[r]}" 'BEGIN {printf "%.4f ", x / y}'; else awk -v x="${a[r]}" -v y="${b[r]}" 'BEGIN {printf "%.4f ", x - y}'; fi
+    done | median
+}
+quiet
+measure ka -t2 -c10 -d"${SECS}s"
+measure nc -t2 -c10 -d"${SECS}s" -H "Connection: close"
+measure p99 --latency -t1 -c2 -d"${SECS}s"
 
-ratio() { echo "$1 / $2" | bc -l; }
-printf '%-34s %10s %12s %12s %8s %8s\n' "" "direct" "kernel(n1)" "remote(n2)" "k ratio" "r ratio"
-printf '%-34s %10.0f %12.0f %12.0f %8.2f %8.2f\n' "keep-alive req/s" "$ka_direct" "$ka_kernel" "$ka_user" "$(ratio "$ka_kernel" "$ka_direct")" "$(ratio "$ka_user" "$ka_direct")"
-printf '%-34s %10.0f %12.0f %12.0f %8.2f %8.2f\n' "new connection per request req/s" "$nc_direct" "$nc_kernel" "$nc_user" "$(ratio "$nc_kernel" "$nc_direct")" "$(ratio "$nc_user" "$nc_direct")"
-printf '%-34s %10.3f %12.3f %12.3f\n' "p99 latency ms (wrk -t1 -c2)" "$p99_direct" "$p99_kernel" "$p99_user"
-added_kernel=$(echo "$p99_kernel - $p99_direct" | bc -l | awk '{printf "%.3f", $1}')
-added_user=$(echo "$p99_user - $p99_direct" | bc -l | awk '{printf "%.3f", $1}')
+printf '%-34s %10s %12s %12s %8s %8s\n' "medians of $ROUNDS rounds" "direct" "kernel(n1)" "remote(n2)" "k ratio" "r ratio"
+for kind in ka nc; do
+    label=$([[ $kind == ka ]] && echo "keep-alive req/s" || echo "new connection per request req/s")
+    printf '%-34s %10.0f %12.0f %12.0f %8.2f %8.2f\n' "$label" \
+        "$(median <<<"${runs[$kind.direct]}")" "$(median <<<"${runs[$kind.kernel]}")" "$(median <<<"${runs[$kind.remote]}")" \
+        "$(per_round "$kind" kernel div)" "$(per_round "$kind" remote div)"
+done
+printf '%-34s %10.3f %12.3f %12.3f\n' "p99 latency ms (wrk -t1 -c2)" \
+    "$(median <<<"${runs[p99.direct]}")" "$(median <<<"${runs[p99.kernel]}")" "$(median <<<"${runs[p99.remote]}")"
+for kind in ka nc; do
+    for p in "${paths[@]}"; do echo "  $kind $p per round: ${runs[$kind.$p]}"; done
+done
+added_kernel=$(per_round p99 kernel sub | awk '{printf "%.3f", $1}')
+added_user=$(per_round p99 remote sub | awk '{printf "%.3f", $1}')
 printf 'p99 added: kernel path %s ms, remote %s ms (target < 1 ms); ratios target >= 0.9\n' "$added_kernel" "$added_user"
 # The kernel path's own counter (its DNAT rule) must have seen the kernel runs' connections.
 kc=$(orch service inspect web | tr -d ' \n' | sed -n 's/.*"KernelConnections":\([0-9]*\).*/\1/p')
 echo "n1's balancer: ${kc:-?} connections served by the kernel path (service inspect KernelConnections)"
 source "$ROOT/deploy/bench/result.sh"
-result loadbalancer.keepalive req/s "$ka_kernel" "$ka_direct" "ratio>=0.9"
-result loadbalancer.new-connection req/s "$nc_kernel" "$nc_direct" "ratio>=0.9"
+# result prints ORCH / ANCHOR: the medians of the rates (the per-round ratio medians are in the table above).
+for kind in ka nc; do
+    metric=$([[ $kind == ka ]] && echo keepalive || echo new-connection)
+    direct=$(median <<<"${runs[$kind.direct]}")
+    result "loadbalancer.$metric" req/s "$(median <<<"${runs[$kind.kernel]}")" "$direct" "ratio>=0.9"
+    result "loadbalancer.remote.$metric" req/s "$(median <<<"${runs[$kind.remote]}")" "$direct" "ratio>=0.9"
+done
 result loadbalancer.p99-added ms "$added_kernel" - "orch<1"
-result loadbalancer.remote.keepalive req/s "$ka_user" "$ka_direct" "ratio>=0.9"
-result loadbalancer.remote.new-connection req/s "$nc_user" "$nc_direct" "ratio>=0.9"
 result loadbalancer.remote.p99-added ms "$added_user" - "orch<1"
