@@ -84,6 +84,17 @@ public sealed partial class LoadBalancer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Apply"/>, then completes once the table is served in full: the user-space pools follow it at once, the
+    /// kernel rules once they are synced (what the agent confirms to the dispatcher, so that a draining task is stopped
+    /// only when no balancer sends it new connections).
+    /// </summary>
+    public System.Threading.Tasks.Task ApplyAsync(EndpointTable table, CancellationToken ct)
+    {
+        Apply(table);
+        return kernel?.SyncedAsync(ct) ?? System.Threading.Tasks.Task.CompletedTask;
+    }
+
     private void Open((PortProtocol Protocol, uint Port) key, Listener l, ServiceEndpoint endpoint)
     {
         try

@@ -71,6 +71,12 @@ public sealed class LoadBalancerTests
             Assert.True(load.Failures.Count == 0,
                 $"{load.Failures.Count} of {load.Results.Count} requests failed:\n{string.Join('\n', load.Failures.Take(10))}\n{c.Logs()}");
         }
+        // Every task stopped (3 updated, 3 scaled away, those on the drained node) waited for every balancer's
+        // confirmation, not for a fixed time, and none of them had to give up waiting.
+        var logs = string.Join('\n', await Task.WhenAll(Enumerable.Range(1, 3).Select(k => File.ReadAllTextAsync(c.LogFile(k)))));
+        var confirmed = logs.Split('\n').Count(l => l.Contains("load balancers drained (Drained)", StringComparison.Ordinal));
+        Assert.True(confirmed >= 7, $"{confirmed} stops confirmed by every balancer, expected at least 7:\n{c.Logs()}");
+        Assert.DoesNotContain("not every load balancer confirmed", logs, StringComparison.Ordinal);
     }
 
     [Fact]

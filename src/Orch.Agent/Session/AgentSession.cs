@@ -44,6 +44,12 @@ public sealed partial class AgentSession(
     private readonly System.Threading.Channels.Channel<AgentMessage> logsOut =
         System.Threading.Channels.Channel.CreateUnbounded<AgentMessage>(new() { SingleReader = true });
 
+    // EndpointsApplied answers, each with the session it belongs to: a table's number means nothing to another session.
+    private readonly System.Threading.Channels.Channel<(long Session, ulong Sequence)> appliedOut =
+        System.Threading.Channels.Channel.CreateUnbounded<(long, ulong)>(new() { SingleReader = true });
+
+    private long sessions;
+
     private string? leaderHint;
 
     /// <summary>
@@ -70,8 +76,14 @@ public sealed partial class AgentSession(
     /// <summary>Raised with the node's full assignment set whenever the dispatcher sends one.</summary>
     public event Action<Assignments>? AssignmentsReceived;
 
-    /// <summary>Raised with the cluster's endpoint table whenever the dispatcher sends one (the load balancer serves it).</summary>
+    /// <summary>Raised with the cluster's endpoint table whenever the dispatcher sends one (after <see cref="ApplyEndpoints"/> took it).</summary>
     public event Action<Orch.Api.V1.Objects.EndpointTable>? EndpointsReceived;
+
+    /// <summary>
+    /// The node's load balancer: serves each endpoint table, completing once it does in full; the session then tells
+    /// the dispatcher (EndpointsApplied). Without one the answer is immediate: no connection passes this node.
+    /// </summary>
+    public Func<Orch.Api.V1.Objects.EndpointTable, CancellationToken, Task>? ApplyEndpoints { get; set; }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -151,7 +163,8 @@ public sealed partial class AgentSession(
         {
             // Answers to a previous session's subscriptions: that leader has given up on them.
         }
-        var reader = ReadAsync(call.ResponseStream, address, p => period = p, session.Token);
+        var number = Interlocked.Increment(ref sessions);
+        var reader = ReadAsync(call.ResponseStream, address, p => period = p, number, session.Token);
         Connected?.Invoke();
         try
         {
@@ -165,9 +178,10 @@ public sealed partial class AgentSession(
                     var tick = Task.Delay(wait, time, waiting.Token);
                     var more = outgoing.Reader.WaitToReadAsync(waiting.Token).AsTask();
                     var logs = logsOut.Reader.WaitToReadAsync(waiting.Token).AsTask();
-                    await Task.WhenAny(reader, tick, more, logs);
+                    var applied = appliedOut.Reader.WaitToReadAsync(waiting.Token).AsTask();
+                    await Task.WhenAny(reader, tick, more, logs, applied);
                     await waiting.CancelAsync();
-                    await Task.WhenAll(tick, more, logs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.WhenAll(tick, more, logs, applied).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
                 if (reader.IsCompleted)
                 {
@@ -181,6 +195,13 @@ public sealed partial class AgentSession(
                 while (logsOut.Reader.TryRead(out var log))
                 {
                     await call.RequestStream.WriteAsync(log, session.Token);
+                }
+                while (appliedOut.Reader.TryRead(out var a))
+                {
+                    if (a.Session == number)
+                    {
+                        await call.RequestStream.WriteAsync(new AgentMessage { EndpointsApplied = new EndpointsApplied { Sequence = a.Sequence } }, session.Token);
+                    }
                 }
                 if (time.GetUtcNow() >= nextBeat)
                 {
@@ -198,7 +219,7 @@ public sealed partial class AgentSession(
         throw new RpcException(new Status(StatusCode.Unavailable, $"session with {address} ended"));
     }
 
-    private async Task ReadAsync(IAsyncStreamReader<DispatcherMessage> stream, string address, Action<TimeSpan> setPeriod, CancellationToken ct)
+    private async Task ReadAsync(IAsyncStreamReader<DispatcherMessage> stream, string address, Action<TimeSpan> setPeriod, long number, CancellationToken ct)
     {
         while (await stream.MoveNext(ct))
         {
@@ -215,10 +236,31 @@ public sealed partial class AgentSession(
                     LogSubscriptionReceived?.Invoke(message.LogSubscription, ct);
                     break;
                 case DispatcherMessage.KindOneofCase.Endpoints:
+                    // Taken in order here (the balancer's pools change at once); answered when its kernel rules follow.
+                    var applying = ApplyEndpoints?.Invoke(message.Endpoints, ct) ?? Task.CompletedTask;
                     EndpointsReceived?.Invoke(message.Endpoints);
+                    _ = AnswerAsync(applying, number, message.Endpoints.Sequence);
                     break;
             }
         }
+    }
+
+    private async Task AnswerAsync(Task applying, long number, ulong sequence)
+    {
+        try
+        {
+            await applying;
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the session ended first
+        }
+        catch (Exception e)
+        {
+            LogApplyFailed(sequence, e.Message); // the balancer's own log says more; the table is not confirmed
+            return;
+        }
+        appliedOut.Writer.TryWrite((number, sequence));
     }
 
     private TimeSpan Apply(SessionInfo info, string address)
@@ -249,4 +291,7 @@ public sealed partial class AgentSession(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "session with manager {Manager} failed: {Reason}")]
     private partial void LogConnectFailed(string manager, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "endpoint table {Sequence} not applied in full: {Reason}")]
+    private partial void LogApplyFailed(ulong sequence, string reason);
 }

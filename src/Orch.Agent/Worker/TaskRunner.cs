@@ -14,7 +14,8 @@ namespace Orch.Agent.Worker;
 /// manager's restart supervisor makes a new one (Swarm's model). Health checks run while RUNNING;
 /// an unhealthy task is stopped and reported FAILED with the check's output.
 /// </summary>
-internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger logger)
+internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger logger,
+    DrainSignals? drains = null)
 {
     private readonly CancellationTokenSource shutdown = new();
     private volatile TaskObject current = task;
@@ -186,20 +187,42 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
     }
 
     /// <summary>
-    /// How long a task published through the load balancers stays up after it is marked draining
-    /// (desired state past RUNNING, or reported unhealthy) before it is signalled: the leader pushes
-    /// the endpoint table with the task draining to every node in the same store change that the
-    /// agent learns of, so this bounds the push's propagation, not a connection's life. Open
-    /// connections then get the stop grace period as usual.
+    /// The longest a task published through the load balancers stays up after it is marked draining (desired state
+    /// past RUNNING, or reported unhealthy) before it is signalled, waiting for every Ready node's balancer to confirm
+    /// it sends the task no new connection (<see cref="DrainSignals"/>; typically tens of milliseconds). The bound is
+    /// for a node that stopped answering and is not marked Down yet. Open connections then get the stop grace period.
+    /// Without drain signals (no session) the task waits <see cref="LoadBalancerDrain"/> instead.
     /// </summary>
+    internal static TimeSpan LoadBalancerDrainMax { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The fixed wait when nothing confirms (a worker without a session's endpoint tables).</summary>
     internal static TimeSpan LoadBalancerDrain { get; set; } = TimeSpan.FromSeconds(2);
 
     private async System.Threading.Tasks.Task DrainAsync(TaskObject task, CancellationToken stopping)
     {
-        if (task.Endpoint?.Ports.Any(p => p.PublishMode == PublishMode.Ingress) == true && LoadBalancerDrain > TimeSpan.Zero)
+        if (task.Endpoint?.Ports.Any(p => p.PublishMode == PublishMode.Ingress) != true)
         {
-            LogDraining(TaskId, LoadBalancerDrain.TotalSeconds);
-            await System.Threading.Tasks.Task.Delay(LoadBalancerDrain, time, stopping);
+            return;
+        }
+        if (drains is null)
+        {
+            if (LoadBalancerDrain > TimeSpan.Zero)
+            {
+                LogDraining(TaskId, LoadBalancerDrain.TotalSeconds);
+                await System.Threading.Tasks.Task.Delay(LoadBalancerDrain, time, stopping);
+            }
+            return;
+        }
+        var started = time.GetTimestamp();
+        var outcome = await drains.WaitAsync(TaskId, LoadBalancerDrainMax, stopping);
+        var ms = time.GetElapsedTime(started).TotalMilliseconds;
+        if (outcome == DrainOutcome.TimedOut)
+        {
+            LogDrainUnconfirmed(TaskId, ms);
+        }
+        else
+        {
+            LogDrained(TaskId, outcome.ToString(), ms);
         }
     }
 
@@ -237,6 +260,12 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "task {TaskId} draining from the load balancers for {Seconds}s before it is stopped")]
     private partial void LogDraining(string taskId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId}: load balancers drained ({Outcome}) in {Milliseconds:F0} ms; stopping it")]
+    private partial void LogDrained(string taskId, string outcome, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: not every load balancer confirmed the drain within {Milliseconds:F0} ms; stopping it anyway")]
+    private partial void LogDrainUnconfirmed(string taskId, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId} {State} {Error}")]
     private partial void LogState(string taskId, string state, string error);

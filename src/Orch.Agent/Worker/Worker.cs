@@ -23,11 +23,14 @@ public sealed partial class Worker : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
 
     private readonly LocalTasks? local;
+    private readonly DrainSignals? drains;
 
-    internal Worker(IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger<Worker> logger, LocalTasks? local = null)
+    internal Worker(IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger<Worker> logger, LocalTasks? local = null,
+        DrainSignals? drains = null)
     {
         this.executor = executor;
         this.local = local;
+        this.drains = drains;
         this.report = local is null ? report : u =>
         {
             Track(u);
@@ -59,9 +62,9 @@ public sealed partial class Worker : IAsyncDisposable
     /// <param name="managers">The managers' cluster addresses, nearest first.</param>
     internal static Worker ForEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images,
         Func<Session.ManagerChannels?> channels, Func<IReadOnlyList<string>> managers, Action<TaskStatusUpdate> report, ILoggerFactory loggers,
-        LocalTasks? local = null) =>
+        LocalTasks? local = null, DrainSignals? drains = null) =>
         new(new EngineExecutor(runtime, new Images.ImageFetcher(images, channels, managers, loggers.CreateLogger<Images.ImageFetcher>())),
-            report, TimeProvider.System, loggers.CreateLogger<Worker>(), local);
+            report, TimeProvider.System, loggers.CreateLogger<Worker>(), local, drains);
 
     public void Apply(Assignments assignments)
     {
@@ -86,7 +89,7 @@ public sealed partial class Worker : IAsyncDisposable
                     var predecessors = PublishesPorts(task)
                         ? runners.Values.Where(r => r.Runner.TaskId != task.Id && SameSlot(r.Runner.Task, task)).Select(r => r.Run).ToArray()
                         : [];
-                    var runner = new TaskRunner(task, executor, report, time, logger);
+                    var runner = new TaskRunner(task, executor, report, time, logger, drains);
                     // On the thread pool: preparing runs synchronously up to the first real wait (the image is
                     // here, creating a container is disk writes), so started inline the tasks of one assignment
                     // set were prepared one after another on the session's reader (30 creates in a row on a scale-up).

@@ -49,6 +49,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private Task watchLoop = Task.CompletedTask;
     private readonly Lock wakeGate = new();
     private DateTimeOffset wakeAt = DateTimeOffset.MinValue;
+    // SyncedAsync: each caller gets a number; a sync that read the plan after taking number N completes 1..N.
+    private readonly Lock syncedGate = new();
+    private long syncRequests;
+    private readonly List<(long Number, TaskCompletionSource Done)> syncWaiters = [];
 
     /// <param name="suspect">Makes the backends on the node of this address suspect (the next plan leaves them out); returns how many.</param>
     public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied,
@@ -97,6 +101,36 @@ internal sealed partial class KernelPath : IAsyncDisposable
 
     /// <summary>The plan may have changed: apply it soon (coalesced).</summary>
     public void Request() => wake.Writer.TryWrite(true);
+
+    /// <summary>
+    /// Completes once the kernel follows the plan as it is now: after a sync that read the plan after this call ended,
+    /// whether it applied rules, found nothing to change, or failed (then no rule is left and the user-space
+    /// listeners, which follow the plan at once, take the port's connections).
+    /// </summary>
+    public Task SyncedAsync(CancellationToken ct)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (syncedGate)
+        {
+            syncWaiters.Add((++syncRequests, done));
+        }
+        Request();
+        return done.Task.WaitAsync(ct);
+    }
+
+    private void CompleteSynced(long upTo)
+    {
+        List<TaskCompletionSource> done;
+        lock (syncedGate)
+        {
+            done = [.. syncWaiters.Where(w => w.Number <= upTo).Select(w => w.Done)];
+            syncWaiters.RemoveAll(w => w.Number <= upTo);
+        }
+        foreach (var d in done)
+        {
+            d.TrySetResult();
+        }
+    }
 
     private async Task RunAsync(CancellationToken ct)
     {
@@ -216,6 +250,11 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private async Task<bool> SyncAsync(CancellationToken ct)
     {
         await io.WaitAsync(ct);
+        long number;
+        lock (syncedGate)
+        {
+            number = syncRequests;
+        }
         try
         {
             var want = snapshot();
@@ -258,6 +297,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
         finally
         {
             io.Release();
+            CompleteSynced(number);
         }
     }
 
@@ -395,6 +435,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
         finally
         {
             io.Release();
+            CompleteSynced(long.MaxValue); // no rule left: nobody waits for one
         }
     }
 

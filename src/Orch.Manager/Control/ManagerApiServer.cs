@@ -46,6 +46,7 @@ internal sealed class ManagerApiServer : IAsyncDisposable
         builder.Services.AddSingleton(pinner ?? new ImagePinner(NoLocalImages.Instance, "", loggers.CreateLogger<ImagePinner>()));
         builder.Services.AddSingleton(security?.Images ?? NoLocalImages.Instance);
         builder.Services.AddSingleton(logs ?? new LogBroker(store.Leaders.Channel, loggers.CreateLogger<LogBroker>()));
+        builder.Services.AddSingleton(new BalancerAcks());
         builder.Services.AddGrpc(o =>
         {
             if (security is not null)

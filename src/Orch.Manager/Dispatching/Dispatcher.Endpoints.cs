@@ -8,12 +8,25 @@ namespace Orch.Manager.Dispatching;
 /// The load balancers' side of the session (issue 6): every session carries the cluster's
 /// endpoint table, pushed at once and after every store change that alters it (task state,
 /// health, desired state, node readiness, a service's ports). Each node's balancer serves the
-/// newest table it received.
+/// newest table it received and says so (EndpointsApplied); once every Ready node has applied a
+/// table that keeps a draining or unhealthy task out, the next table marks it drained, which is
+/// its agent's signal to stop it (<see cref="BalancerAcks"/>).
 /// </summary>
 internal sealed partial class Dispatcher
 {
-    private EndpointTable Endpoints() =>
-        store.ReadLocal(s => EndpointTables.Build(s.ListServices(), s.ListTasks(), s.ListNodes()));
+    private EndpointTable Endpoints()
+    {
+        var (table, ready) = store.ReadLocal(s => (EndpointTables.Build(s.ListServices(), s.ListTasks(), s.ListNodes()),
+            s.ListNodes().Where(n => n.Status?.State == NodeState.Ready).Select(n => n.Id).ToList()));
+        foreach (var b in table.Endpoints.SelectMany(e => e.Backends))
+        {
+            b.Drained = KeptOut(b) && acks.Drained(b.TaskId, ready);
+        }
+        return table;
+    }
+
+    /// <summary>A backend that gets no new connection from a balancer serving this table.</summary>
+    internal static bool KeptOut(EndpointBackend b) => b.Draining || !b.Healthy;
 
     private static bool AffectsEndpoints(StoreEvent e) => e.Object?.KindCase switch
     {
@@ -21,4 +34,44 @@ internal sealed partial class Dispatcher
         StoreObject.KindOneofCase.Task or StoreObject.KindOneofCase.Service or StoreObject.KindOneofCase.Node => true,
         _ => false,
     };
+
+    /// <summary>
+    /// One session's endpoint tables: numbers each one sent and remembers which tasks it kept out until the agent
+    /// answers for it. Also the session's identity in <see cref="BalancerAcks"/>.
+    /// </summary>
+    internal sealed class EndpointFeed
+    {
+        private readonly Lock gate = new();
+        private readonly Dictionary<ulong, string[]> sent = [];
+        private ulong next;
+
+        /// <summary>The message that sends <paramref name="table"/> (a numbered copy; the table itself is left as it was).</summary>
+        public DispatcherMessage Stamp(EndpointTable table)
+        {
+            var numbered = table.Clone();
+            lock (gate)
+            {
+                numbered.Sequence = ++next;
+                sent[numbered.Sequence] = [.. table.Endpoints.SelectMany(e => e.Backends).Where(KeptOut).Select(b => b.TaskId).Distinct()];
+            }
+            return new DispatcherMessage { Endpoints = numbered };
+        }
+
+        /// <summary>The tasks table <paramref name="sequence"/> kept out, once (null for a number never sent or already answered); older tables are forgotten.</summary>
+        public string[]? Answered(ulong sequence)
+        {
+            lock (gate)
+            {
+                if (!sent.Remove(sequence, out var keptOut))
+                {
+                    return null;
+                }
+                foreach (var older in sent.Keys.Where(k => k < sequence).ToList())
+                {
+                    sent.Remove(older);
+                }
+                return keptOut;
+            }
+        }
+    }
 }

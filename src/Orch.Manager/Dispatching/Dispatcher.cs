@@ -13,7 +13,7 @@ namespace Orch.Manager.Dispatching;
 /// the node Ready, heartbeats feed <see cref="NodeLiveness"/>, and the session tells the agent the
 /// heartbeat period and the managers to fall back to. Followers refuse sessions and name the leader.
 /// </summary>
-internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, LogBroker logs, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
+internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, LogBroker logs, BalancerAcks acks, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
 {
     public override async System.Threading.Tasks.Task Session(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<DispatcherMessage> responseStream, ServerCallContext context)
     {
@@ -49,9 +49,10 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         await Send(responseStream, writes, new DispatcherMessage { Session = lastInfo }, session.Token);
         var lastAssignments = AssignmentsOf(caller.NodeId);
         await Send(responseStream, writes, new DispatcherMessage { Assignments = lastAssignments }, session.Token);
+        var feed = new EndpointFeed();
         var lastEndpoints = Endpoints();
-        await Send(responseStream, writes, new DispatcherMessage { Endpoints = lastEndpoints }, session.Token);
-        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, lastEndpoints, session);
+        await Send(responseStream, writes, feed.Stamp(lastEndpoints), session.Token);
+        var pushes = PushChangesAsync(caller.NodeId, watch, responseStream, writes, lastInfo, lastAssignments, lastEndpoints, feed, session);
         // service logs reach the node over this session (it is the only way to a worker).
         using var logSession = logs.Attach(caller.NodeId, (m, ct) => SendLinked(responseStream, writes, m, session.Token, ct));
         liveness.SessionStarted(caller.NodeId);
@@ -84,6 +85,9 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                     case AgentMessage.KindOneofCase.LogDone:
                         logs.OnDone(caller.NodeId, message.LogDone);
                         break;
+                    case AgentMessage.KindOneofCase.EndpointsApplied when feed.Answered(message.EndpointsApplied.Sequence) is { } keptOut:
+                        acks.Confirm(caller.NodeId, feed, message.EndpointsApplied.Sequence, keptOut);
+                        break;
                 }
             }
             statuses.Complete(); // the agent ended the session: what it reported is still written
@@ -95,6 +99,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         finally
         {
             liveness.SessionEnded(caller.NodeId);
+            acks.Ended(caller.NodeId, feed);
             statuses.Complete();
             await session.CancelAsync();
             await pushes.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -111,16 +116,42 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
         }
     }
 
-    /// <summary>Sends SessionInfo again when the manager list changes; ends the session when the node is removed.</summary>
+    /// <summary>
+    /// Sends SessionInfo again when the manager list changes, the assignments and the endpoint table when they change
+    /// (the table also when a balancer's confirmation drains a task); ends the session when the node is removed.
+    /// </summary>
     private async System.Threading.Tasks.Task PushChangesAsync(string nodeId, StoreWatch watch, IServerStreamWriter<DispatcherMessage> stream,
-        SemaphoreSlim writes, SessionInfo last, Assignments lastAssignments, EndpointTable lastEndpoints, CancellationTokenSource session)
+        SemaphoreSlim writes, SessionInfo last, Assignments lastAssignments, EndpointTable lastEndpoints, EndpointFeed feed, CancellationTokenSource session)
     {
+        var confirmed = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1)
+        {
+            FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
+        });
+        using var subscription = acks.Subscribe(() => confirmed.Writer.TryWrite(true));
+        System.Threading.Tasks.Task<bool>? storeWait = null, ackWait = null;
         try
         {
             // Each wake-up drains the whole backlog and acts once: a scale-up is many events but one message.
-            while (await watch.Events.WaitToReadAsync(session.Token))
+            while (true)
             {
+                storeWait ??= watch.Events.WaitToReadAsync(session.Token).AsTask();
+                ackWait ??= confirmed.Reader.WaitToReadAsync(session.Token).AsTask();
+                await System.Threading.Tasks.Task.WhenAny(storeWait, ackWait);
                 bool tasksChanged = false, nodesChanged = false, endpointsChanged = false;
+                if (ackWait.IsCompleted)
+                {
+                    await ackWait; // rethrows cancellation
+                    ackWait = null;
+                    endpointsChanged = confirmed.Reader.TryRead(out _);
+                }
+                if (storeWait.IsCompleted)
+                {
+                    if (!await storeWait)
+                    {
+                        return; // the watch ended
+                    }
+                    storeWait = null;
+                }
                 while (watch.Events.TryRead(out var e))
                 {
                     endpointsChanged |= AffectsEndpoints(e);
@@ -155,7 +186,7 @@ internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness li
                     if (!endpoints.Equals(lastEndpoints))
                     {
                         lastEndpoints = endpoints;
-                        await Send(stream, writes, new DispatcherMessage { Endpoints = endpoints }, session.Token);
+                        await Send(stream, writes, feed.Stamp(endpoints), session.Token);
                     }
                 }
                 if (nodesChanged)

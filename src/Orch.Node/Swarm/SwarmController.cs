@@ -116,7 +116,9 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         var session = new AgentSession(channels, KnownManagers, OnManagers, Register, TimeProvider.System, loggers.CreateLogger<AgentSession>());
         if (engine is { } e)
         {
-            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers, localTasks);
+            var drains = new Orch.Agent.Worker.DrainSignals(TimeProvider.System);
+            session.EndpointsReceived += drains.Observe;
+            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers, localTasks, drains);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
             var logs = Orch.Agent.Worker.TaskLogPublisher.ForEngine(e.Runtime, session.SendLog, loggers);
@@ -124,7 +126,7 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         }
         if (balancer is { } lb)
         {
-            session.EndpointsReceived += lb.Apply;
+            session.ApplyEndpoints = lb.ApplyAsync;
         }
         renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
         session.RoleWanted += role => _ = ChangeRoleAsync(role, agentStop.Token);
