@@ -49,10 +49,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private Task watchLoop = Task.CompletedTask;
     private readonly Lock wakeGate = new();
     private DateTimeOffset wakeAt = DateTimeOffset.MinValue;
-    // SyncedAsync: each caller gets a number; a sync that read the plan after taking number N completes 1..N.
-    private readonly Lock syncedGate = new();
-    private long syncRequests;
-    private readonly List<(long Number, TaskCompletionSource Done)> syncWaiters = [];
+    private readonly SyncWaiters synced = new();
 
     /// <param name="suspect">Makes the backends on the node of this address suspect (the next plan leaves them out); returns how many.</param>
     public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied,
@@ -109,27 +106,9 @@ internal sealed partial class KernelPath : IAsyncDisposable
     /// </summary>
     public Task SyncedAsync(CancellationToken ct)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (syncedGate)
-        {
-            syncWaiters.Add((++syncRequests, done));
-        }
+        var done = synced.Add();
         Request();
-        return done.Task.WaitAsync(ct);
-    }
-
-    private void CompleteSynced(long upTo)
-    {
-        List<TaskCompletionSource> done;
-        lock (syncedGate)
-        {
-            done = [.. syncWaiters.Where(w => w.Number <= upTo).Select(w => w.Done)];
-            syncWaiters.RemoveAll(w => w.Number <= upTo);
-        }
-        foreach (var d in done)
-        {
-            d.TrySetResult();
-        }
+        return done.WaitAsync(ct);
     }
 
     private async Task RunAsync(CancellationToken ct)
@@ -250,11 +229,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private async Task<bool> SyncAsync(CancellationToken ct)
     {
         await io.WaitAsync(ct);
-        long number;
-        lock (syncedGate)
-        {
-            number = syncRequests;
-        }
+        var number = synced.Taken;
         try
         {
             var want = snapshot();
@@ -297,7 +272,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
         finally
         {
             io.Release();
-            CompleteSynced(number);
+            synced.CompleteUpTo(number);
         }
     }
 
@@ -435,7 +410,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
         finally
         {
             io.Release();
-            CompleteSynced(long.MaxValue); // no rule left: nobody waits for one
+            synced.CompleteUpTo(long.MaxValue); // no rule left: nobody waits for one
         }
     }
 
