@@ -15,11 +15,11 @@
 # rounds of SECONDS per path and kind (the order rotates). Prints the median req/s, the medians of the per-round
 # ratios against direct (target >= 0.9) and of the p99 each path adds (target < 1 ms), then checks through
 # `service inspect` that n1's kernel path really served its connections.
-# Needs root. Usage: deploy/bench/loadbalancer.sh [SECONDS [ROUNDS]]   (default 4 s, 5 rounds: ~4 minutes)
+# Needs root. Usage: deploy/bench/loadbalancer.sh [SECONDS [ROUNDS]]   (default 3 s, 7 rounds: ~5 minutes)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SECS="${1:-4}"
-ROUNDS="${2:-5}"
+SECS="${1:-3}"
+ROUNDS="${2:-7}"
 [[ $(id -u) -eq 0 ]] || { echo "loadbalancer: needs root" >&2; exit 1; }
 for tool in wrk gcc conntrack; do
     command -v "$tool" >/dev/null || { apt-get install -y -qq "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }; }
