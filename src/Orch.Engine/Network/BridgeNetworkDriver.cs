@@ -80,9 +80,19 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     {
         var prefix = subnet.PrefixLength.ToString(CultureInfo.InvariantCulture);
         var lines = new List<string>();
+        // The bridge has an address of its own (02:42 + the gateway address, the containers' scheme; no container gets
+        // the gateway address). Without one a Linux bridge takes the lowest MAC among its ports: removing the container
+        // whose host veth had it changed the gateway's MAC under every other container, whose neighbour entry then
+        // pointed nowhere — replies to anything off the subnet (clients of published ports) lost until it re-resolved.
         if (!InterfaceExists(bridge))
         {
-            lines.Add($"link add {bridge} type bridge");
+            lines.Add($"link add {bridge} address {Ipv4Subnet.MacFor(subnet.Gateway)} type bridge");
+        }
+        else if (ReadSys(bridge, "addr_assign_type") != NetAddrSet && ReadSys(bridge, "address") is { Length: > 0 } current)
+        {
+            // Made by an older orchd and following its ports: pinned at the address it has now, which is the one the
+            // containers already on it know (a new one would be that very stale-neighbour problem).
+            lines.Add($"link set {bridge} address {current}");
         }
         lines.Add($"addr replace {Gateway}/{prefix} dev {bridge}");
         lines.Add($"link set {bridge} up");
@@ -117,6 +127,21 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         "veth" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(bridge + "/" + containerId)))[..8];
 
     internal static bool InterfaceExists(string name) => Directory.Exists("/sys/class/net/" + name);
+
+    /// <summary>/sys/class/net/NAME/addr_assign_type of an address set by hand (NET_ADDR_SET): the kernel no longer changes it.</summary>
+    private const string NetAddrSet = "3";
+
+    private static string ReadSys(string name, string attribute)
+    {
+        try
+        {
+            return File.ReadAllText($"/sys/class/net/{name}/{attribute}").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
 
     /// <summary>Attach/detach before InitializeAsync (a CLI-less caller, a test) still sees the leases on disk.</summary>
     private void EnsureLoaded()

@@ -94,6 +94,36 @@ public sealed class BridgeNetworkDriverTests
     }
 
     [Fact]
+    public async Task Bridge_KeepsItsOwnMac_WhenAPortWithALowerOneComesAndGoes()
+    {
+        await using var net = await NetworkSandbox.StartAsync();
+        var expected = Ipv4Subnet.MacFor(Ipv4Subnet.ToUInt32(net.Gateway));
+        Assert.Equal(expected, await BridgeMacAsync(net));
+        var c1 = await net.ContainerAsync();
+        var c2 = await net.ContainerAsync();
+        var a1 = await net.Driver.AttachAsync("c1", c1.Pid, [], null, None);
+        await net.Driver.AttachAsync("c2", c2.Pid, [], null, None);
+        // c1's host end gets the lowest address there is: a bridge that follows its ports would take it now and give
+        // it up when c1 goes, changing the gateway's MAC under c2.
+        await Orch.Testing.ProcessRunner.RunAsync("ip", ["link", "set", a1.HostInterface, "address", "02:00:00:00:00:01"]);
+        Assert.Equal(expected, await BridgeMacAsync(net));
+        Assert.Equal(0, (await c2.RunInAsync("busybox", "ping", "-c", "1", "-W", "2", net.Gateway)).ExitCode);
+        await net.Driver.DetachAsync("c1", None);
+        for (var i = 0; i < 100 && Directory.Exists($"/sys/class/net/{a1.HostInterface}"); i++)
+        {
+            await Task.Delay(100); // the veth goes in the background
+        }
+        Assert.False(Directory.Exists($"/sys/class/net/{a1.HostInterface}"), $"{a1.HostInterface} still there");
+        Assert.Equal(expected, await BridgeMacAsync(net));
+        var neigh = await c2.RunInAsync("ip", "neigh", "show", net.Gateway);
+        Assert.Contains(expected, neigh.Stdout); // what c2 learnt is still the gateway's address
+        Assert.Equal(0, (await c2.RunInAsync("busybox", "ping", "-c", "1", "-W", "2", net.Gateway)).ExitCode);
+    }
+
+    private static async Task<string> BridgeMacAsync(NetworkSandbox net) =>
+        (await File.ReadAllTextAsync($"/sys/class/net/{net.Bridge}/address")).Trim();
+
+    [Fact]
     public async Task Initialize_EnablesForwardingAndOutboundNat()
     {
         await using var net = await NetworkSandbox.StartAsync();
