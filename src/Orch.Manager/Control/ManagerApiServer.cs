@@ -47,6 +47,7 @@ internal sealed class ManagerApiServer : IAsyncDisposable
         builder.Services.AddSingleton(security?.Images ?? NoLocalImages.Instance);
         builder.Services.AddSingleton(logs ?? new LogBroker(store.Leaders.Channel, loggers.CreateLogger<LogBroker>()));
         builder.Services.AddSingleton(new BalancerAcks());
+        builder.Services.AddSingleton(new Dispatcher.EndpointTableCache());
         builder.Services.AddGrpc(o =>
         {
             if (security is not null)

@@ -12,6 +12,10 @@ internal sealed class BalancerAcks
     private readonly Lock gate = new();
     private readonly Dictionary<string, Applied> nodes = new(StringComparer.Ordinal);
     private readonly List<Action> listeners = [];
+    private long version;
+
+    /// <summary>Changes with every change of what some node confirmed.</summary>
+    public long Version => Interlocked.Read(ref version);
 
     private sealed record Applied(object Session, ulong Sequence, HashSet<string> KeptOut);
 
@@ -73,6 +77,7 @@ internal sealed class BalancerAcks
 
     private void Notify()
     {
+        Interlocked.Increment(ref version);
         Action[] now;
         lock (gate)
         {

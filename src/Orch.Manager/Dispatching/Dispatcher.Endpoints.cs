@@ -14,15 +14,21 @@ namespace Orch.Manager.Dispatching;
 /// </summary>
 internal sealed partial class Dispatcher
 {
+    /// <summary>The table as of now, built once per store index and confirmation change for all sessions (read-only: never modify it).</summary>
     private EndpointTable Endpoints()
     {
-        var (table, ready) = store.ReadLocal(s => (EndpointTables.Build(s.ListServices(), s.ListTasks(), s.ListNodes()),
-            s.ListNodes().Where(n => n.Status?.State == NodeState.Ready).Select(n => n.Id).ToList()));
-        foreach (var b in table.Endpoints.SelectMany(e => e.Backends))
+        // Both read before the build, which therefore sees at least this state: a table cached under a key is never older than the key.
+        var key = (store.ReadLocal(s => s.AppliedIndex), acks.Version);
+        return endpointCache.Get(key, () =>
         {
-            b.Drained = KeptOut(b) && acks.Drained(b.TaskId, ready);
-        }
-        return table;
+            var (table, ready) = store.ReadLocal(s => (EndpointTables.Build(s.ListServices(), s.ListTasks(), s.ListNodes()),
+                s.ListNodes().Where(n => n.Status?.State == NodeState.Ready).Select(n => n.Id).ToList()));
+            foreach (var b in table.Endpoints.SelectMany(e => e.Backends))
+            {
+                b.Drained = KeptOut(b) && acks.Drained(b.TaskId, ready);
+            }
+            return table;
+        });
     }
 
     /// <summary>A backend that gets no new connection from a balancer serving this table.</summary>
@@ -71,6 +77,30 @@ internal sealed partial class Dispatcher
                     sent.Remove(older);
                 }
                 return keptOut;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The last endpoint table built, shared by the leader's sessions: without it every session rebuilt the table after
+    /// every store change and every balancer's confirmation (sessions × changes builds).
+    /// </summary>
+    internal sealed class EndpointTableCache
+    {
+        private readonly Lock gate = new();
+        private (ulong Index, long Acks) key;
+        private EndpointTable? table;
+
+        public EndpointTable Get((ulong Index, long Acks) now, Func<EndpointTable> build)
+        {
+            lock (gate)
+            {
+                if (table is null || key != now)
+                {
+                    table = build();
+                    key = now;
+                }
+                return table;
             }
         }
     }

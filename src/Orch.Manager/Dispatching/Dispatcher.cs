@@ -13,7 +13,8 @@ namespace Orch.Manager.Dispatching;
 /// the node Ready, heartbeats feed <see cref="NodeLiveness"/>, and the session tells the agent the
 /// heartbeat period and the managers to fall back to. Followers refuse sessions and name the leader.
 /// </summary>
-internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, LogBroker logs, BalancerAcks acks, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
+internal sealed partial class Dispatcher(IReplicatedStore store, NodeLiveness liveness, LogBroker logs, BalancerAcks acks,
+    Dispatcher.EndpointTableCache endpointCache, ILogger<Dispatcher> logger) : Orch.Api.V1.Dispatcher.DispatcherBase
 {
     public override async System.Threading.Tasks.Task Session(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<DispatcherMessage> responseStream, ServerCallContext context)
     {
