@@ -153,7 +153,8 @@ internal sealed class RegistryProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         released.TrySetResult();
-        listener.Stop();
+        // Close alone: after Stop it looks the endpoint up again and binds the port anew to do so, which fails
+        // (\"Address already in use\") when another test took the freed port meanwhile.
         listener.Close();
         await loop;
         http.Dispose();
