@@ -15,7 +15,7 @@ namespace Orch.Agent.Worker;
 /// an unhealthy task is stopped and reported FAILED with the check's output.
 /// </summary>
 internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger logger,
-    DrainSignals? drains = null)
+    DrainSignals drains)
 {
     private readonly CancellationTokenSource shutdown = new();
     private volatile TaskObject current = task;
@@ -191,26 +191,13 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
     /// past RUNNING, or reported unhealthy) before it is signalled, waiting for every Ready node's balancer to confirm
     /// it sends the task no new connection (<see cref="DrainSignals"/>; typically tens of milliseconds). The bound is
     /// for a node that stopped answering and is not marked Down yet. Open connections then get the stop grace period.
-    /// Without drain signals (no session) the task waits <see cref="LoadBalancerDrain"/> instead.
     /// </summary>
     internal static TimeSpan LoadBalancerDrainMax { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>The fixed wait when nothing confirms (a worker without a session's endpoint tables).</summary>
-    internal static TimeSpan LoadBalancerDrain { get; set; } = TimeSpan.FromSeconds(2);
 
     private async System.Threading.Tasks.Task DrainAsync(TaskObject task, CancellationToken stopping)
     {
         if (task.Endpoint?.Ports.Any(p => p.PublishMode == PublishMode.Ingress) != true)
         {
-            return;
-        }
-        if (drains is null)
-        {
-            if (LoadBalancerDrain > TimeSpan.Zero)
-            {
-                LogDraining(TaskId, LoadBalancerDrain.TotalSeconds);
-                await System.Threading.Tasks.Task.Delay(LoadBalancerDrain, time, stopping);
-            }
             return;
         }
         var started = time.GetTimestamp();
@@ -257,9 +244,6 @@ internal sealed partial class TaskRunner(TaskObject task, IExecutor executor, Ac
         }
         report(update);
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "task {TaskId} draining from the load balancers for {Seconds}s before it is stopped")]
-    private partial void LogDraining(string taskId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId}: load balancers drained ({Outcome}) in {Milliseconds:F0} ms; stopping it")]
     private partial void LogDrained(string taskId, string outcome, double milliseconds);

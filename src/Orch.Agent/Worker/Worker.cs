@@ -23,10 +23,10 @@ public sealed partial class Worker : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
 
     private readonly LocalTasks? local;
-    private readonly DrainSignals? drains;
+    private readonly DrainSignals drains;
 
-    internal Worker(IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger<Worker> logger, LocalTasks? local = null,
-        DrainSignals? drains = null)
+    internal Worker(IExecutor executor, Action<TaskStatusUpdate> report, TimeProvider time, ILogger<Worker> logger, DrainSignals drains,
+        LocalTasks? local = null)
     {
         this.executor = executor;
         this.local = local;
@@ -62,9 +62,9 @@ public sealed partial class Worker : IAsyncDisposable
     /// <param name="managers">The managers' cluster addresses, nearest first.</param>
     internal static Worker ForEngine(Orch.Engine.Runtime.ContainerRuntime runtime, Orch.Engine.Images.ImageStore images,
         Func<Session.ManagerChannels?> channels, Func<IReadOnlyList<string>> managers, Action<TaskStatusUpdate> report, ILoggerFactory loggers,
-        LocalTasks? local = null, DrainSignals? drains = null) =>
+        DrainSignals drains, LocalTasks? local = null) =>
         new(new EngineExecutor(runtime, new Images.ImageFetcher(images, channels, managers, loggers.CreateLogger<Images.ImageFetcher>())),
-            report, TimeProvider.System, loggers.CreateLogger<Worker>(), local, drains);
+            report, TimeProvider.System, loggers.CreateLogger<Worker>(), drains, local);
 
     public void Apply(Assignments assignments)
     {

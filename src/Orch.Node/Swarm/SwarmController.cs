@@ -118,7 +118,7 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         {
             var drains = new Orch.Agent.Worker.DrainSignals(TimeProvider.System);
             session.EndpointsReceived += drains.Observe;
-            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers, localTasks, drains);
+            worker = Orch.Agent.Worker.Worker.ForEngine(e.Runtime, e.Images, () => channels, KnownManagers, session.Report, loggers, drains, localTasks);
             session.AssignmentsReceived += worker.Apply;
             session.Connected += worker.ReportAll;
             var logs = Orch.Agent.Worker.TaskLogPublisher.ForEngine(e.Runtime, session.SendLog, loggers);
