@@ -12,7 +12,9 @@ namespace Orch.Cluster.Tests;
 /// veth does and with complete ones, closes with FINs in order (the client reads everything and then
 /// end-of-stream, no reset), n1's balancer counts the bytes although most
 /// packets bypassed its netfilter, and says how many the fast path carried. Stopping orchd takes the program,
-/// the qdisc it made and the conntrack sysctl back; after a kill -9 the next start does.
+/// the qdisc it made and the conntrack sysctl back; after a kill -9 the next start does. Short connections leave
+/// only their handshake to n1's IP stack, their entries end with them, and a client reusing its port is balanced
+/// afresh.
 /// </summary>
 public sealed class FastPathTests
 {
@@ -82,6 +84,106 @@ public sealed class FastPathTests
         Assert.Equal("0", (await c.InNodeAsync(1, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal")).Stdout.Trim());
     }
 
+    [Fact]
+    public async Task ShortConnections_OnlyTheHandshakeTakesTheStack_TheEntryEndsWithTheConnection_AReusedPortIsBalancedAfresh()
+    {
+        await using var c = await TestCluster.UpAsync(3);
+        await Services.ImportBusyboxAsync(c);
+        // Two tasks, neither on n1: every connection through n1 is forwarded to another node.
+        await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "who", "--replicas", "2", "--constraint", "node.hostname!=n1",
+            "-p", $"{Port}:{Port}", "busybox", "sh", "-c",
+            $"mkdir -p /srv && hostname > /srv/index.html && trap 'exit 0' TERM; httpd -f -p {Port} -h /srv & wait"]);
+        await Services.RunningAsync(c, 1, "who", 2);
+        await Eventually.MatchAsync(() => BackendsAsync(c, 1, "who"), bs => bs.Count == 2 && bs.All(b => b.GetProperty("KernelPath").GetBoolean()),
+            "n1's kernel path has rules for both tasks", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+        await Web.GetAsync(c.Address(1), Port); // neighbours resolved: from here the fast path can take every packet after the SYN-ACK
+
+        // 20 HTTP/1.0 requests, a connection each (~10 packets: handshake, request, answer, both FINs and their ACKs):
+        // n1's IP stack forwards the SYN and the SYN-ACK of each, the fast path the rest.
+        const int N = 20;
+        var stackBefore = await ForwardedByStackAsync(c, 1);
+        var fastBefore = (await BackendsAsync(c, 1, "who")).Sum(b => b.GetProperty("ForwardedPackets").GetInt64());
+        var answers = new HashSet<string>();
+        for (var i = 0; i < N; i++)
+        {
+            answers.Add(await Web.GetAsync(c.Address(1), Port));
+        }
+        Assert.Equal(2, answers.Count(a => a.Length > 0)); // each task's hostname
+        var byStack = await ForwardedByStackAsync(c, 1) - stackBefore;
+        var byFastPath = (await BackendsAsync(c, 1, "who")).Sum(b => b.GetProperty("ForwardedPackets").GetInt64()) - fastBefore;
+        Assert.True(byStack <= 3 * N, $"n1's IP stack forwarded {byStack} packets of {N} connections (the fast path {byFastPath})");
+        Assert.True(byFastPath >= 5 * N, $"the fast path forwarded {byFastPath} packets of {N} connections (n1's IP stack {byStack})");
+
+        // One client port, twice: the second connection is a new one to the balancer (the other task, in turn), not the
+        // first one's conntrack entry reused (which would send it to the same task, drained or not); and the first
+        // one's entry did not outlive its close by more than conntrack's CLOSE timeout.
+        var localPort = FreePort();
+        var first = await GetFromAsync(c.Address(1), localPort);
+        var entry = await EntryAsync(c, 1, localPort);
+        Assert.True(entry.Timeout is > 0 and <= 10, $"n1's entry of the closed connection: {entry.Line}");
+        var second = await GetFromAsync(c.Address(1), localPort);
+        Assert.Contains(first, answers);
+        Assert.Contains(second, answers);
+        Assert.True(first != second, $"both connections from port {localPort} reached {first}");
+    }
+
+    /// <summary>Packets node K's IP stack forwarded (Ip ForwDatagrams of its network namespace).</summary>
+    private static async Task<long> ForwardedByStackAsync(TestCluster c, int k)
+    {
+        var lines = (await c.InNodeAsync(k, "cat", "/proc/net/snmp")).Stdout.Split('\n').Where(l => l.StartsWith("Ip: ", StringComparison.Ordinal)).ToArray();
+        var names = lines[0].Split(' ');
+        return long.Parse(lines[1].Split(' ')[Array.IndexOf(names, "ForwDatagrams")], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Node K's conntrack entry of the connection from the client port (its remaining seconds and the line).</summary>
+    private static async Task<(int Timeout, string Line)> EntryAsync(TestCluster c, int k, int clientPort)
+    {
+        var line = (await c.InNodeAsync(k, "cat", "/proc/net/nf_conntrack")).Stdout.Split('\n')
+            .FirstOrDefault(l => l.Contains($" sport={clientPort} dport={Port} ", StringComparison.Ordinal)) ?? "";
+        var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (f.Length > 4 ? int.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture) : -1, line);
+    }
+
+    private static int FreePort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
+        return ((System.Net.IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    /// <summary>GET / from a fixed client port (HTTP/1.0: the server closes first, so the port is free again at once;
+    /// the connect is retried while this host still holds the previous connection's socket).</summary>
+    private static async Task<string> GetFromAsync(string node, int localPort)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            try
+            {
+                s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, localPort));
+                await s.ConnectAsync(node, Port, cts.Token);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
+            {
+                await Task.Delay(100, cts.Token);
+                continue;
+            }
+            await s.SendAsync(System.Text.Encoding.ASCII.GetBytes($"GET / HTTP/1.0\r\nHost: {node}\r\n\r\n"), SocketFlags.None, cts.Token);
+            var response = new MemoryStream();
+            var buf = new byte[4096];
+            int n;
+            while ((n = await s.ReceiveAsync(buf, SocketFlags.None, cts.Token)) > 0)
+            {
+                response.Write(buf, 0, n);
+            }
+            var text = System.Text.Encoding.ASCII.GetString(response.ToArray());
+            var body = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            return body < 0 ? "" : text[(body + 4)..].Trim();
+        }
+    }
+
     /// <summary>Sends <paramref name="data"/> while reading the echo, half-closes, and reads to end-of-stream.</summary>
     private static async Task<byte[]> EchoAsync(string node, byte[] data)
     {
@@ -107,5 +209,5 @@ public sealed class FastPathTests
         return received.ToArray();
     }
 
-    private static Task<List<JsonElement>> BackendsAsync(TestCluster c, int k) => LoadBalancerTests.BackendsAsync(c, k, "echo");
+    private static Task<List<JsonElement>> BackendsAsync(TestCluster c, int k, string service = "echo") => LoadBalancerTests.BackendsAsync(c, k, service);
 }

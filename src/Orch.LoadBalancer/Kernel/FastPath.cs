@@ -6,13 +6,14 @@ namespace Orch.LoadBalancer.Kernel;
 
 /// <summary>
 /// The routing mesh's forwarding fast path: the tc program lb_fastpath.bpf.o on the ingress of every interface
-/// that holds an IPv4 address (but loopback and the node's container bridge). Established connections that the
+/// that holds an IPv4 address (but loopback and the node's container bridge). Connections that the
 /// balancer DNATed to a task on another node (marked <see cref="Mark"/> by the masquerade chain) are forwarded by
-/// it without this node's IP stack and netfilter; their first packets, their FIN/RST and one packet in 256 still
-/// take the normal path (see the program's header). Because conntrack then no longer sees every segment, the
-/// node's <c>nf_conntrack_tcp_be_liberal</c> is set to 1 while the program is attached (what the kernel's own
-/// flowtable offload does per connection), so that a FIN far beyond the last window conntrack saw is still
-/// NATed instead of being called invalid.
+/// it without this node's IP stack and netfilter from the task's answer on: only the SYN and the SYN-ACK take the
+/// normal path, and the program keeps the conntrack entry's close state (mark bits) and timeout in conntrack's place
+/// (see the program's header). Because conntrack then sees only the handshake, the node's
+/// <c>nf_conntrack_tcp_be_liberal</c> is set to 1 while the program is attached (what the kernel's own flowtable
+/// offload does per connection), so that a packet the program leaves to the stack later, far beyond the window
+/// conntrack saw, is still NATed instead of being called invalid.
 /// What it changed is written to <c>lb-fastpath</c> in the state directory before each change, so that the next
 /// start of a killed daemon undoes it: filters, the clsact qdiscs it created, the sysctl, the pinned map.
 /// </summary>

@@ -1,18 +1,26 @@
 // The routing mesh's forwarding fast path (tc ingress, direct action) on a node's uplink interfaces.
 //
 // A connection that this node's balancer DNATed to a task on another node (NODE:HOSTPORT) and masqueraded is
-// set up by the kernel's normal path: iptables picks the task (nth DNAT rule), conntrack records both NATs,
-// and the nat rule ORCH-<bridge>-LM sets ORCH_MARK in the connection's mark. Once conntrack calls it
-// ESTABLISHED, its packets no longer need this node's IP stack: this program finds the connection's entry
-// (bpf_skb_ct_lookup), applies the same two NATs conntrack would (addresses, ports, checksums, TTL), asks the
-// FIB for the next hop and sends the packet straight out (bpf_redirect). Everything else goes the normal way
-// (TC_ACT_OK): other traffic, SYN/FIN/RST (so conntrack sees every connection open and close), IP options,
-// fragments, a next hop whose neighbour is not resolved, and one packet in 256 at random, which keeps the
-// entry's timeout and window fresh. Bytes and packets it forwards are counted per backend in orch_lb_fwd, keyed
-// as the accounting rules of ORCH-<bridge>-LA are (published port, the task's NODE:HOSTPORT, direction).
+// opened by the kernel's normal path: iptables picks the task (nth DNAT rule), the masquerade picks the source
+// port, conntrack records both NATs, and the nat rule ORCH-<bridge>-LM sets ORCH_MARK in the connection's mark.
+// The SYN and the task's SYN-ACK take that path (the SYN watch stamps both; conntrack sees the answer). Every
+// later packet of the connection - the handshake's ACK, data, FIN, RST - no longer needs this node's IP stack:
+// this program finds the connection's entry (bpf_skb_ct_lookup), applies the same two NATs (addresses, ports,
+// checksums, TTL), asks the FIB for the next hop and sends the packet straight out (bpf_redirect).
 //
-// Built by deploy/build.sh (clang -target bpf) next to orchd; loaded by orchd with `tc`. Kernel >= 6.0
-// (conntrack kfuncs), BTF (CO-RE relocations of struct nf_conn).
+// Conntrack then no longer sees the connection after its SYN-ACK, so this program keeps the entry's life in its
+// place: its timeout (what conntrack would give: established, closing, closed; bpf_ct_change_timeout) and which
+// side has closed (FIN_ORIG, FIN_REPLY, CLOSED bits in the entry's mark; only the mark is writable from BPF). A
+// new SYN on the tuple of a closed connection expires its entry first, so conntrack opens a new one and the nat
+// rules choose a task afresh - what conntrack does itself for a SYN in TIME_WAIT; without it a client that
+// reuses its port would be sent to the old task, drained or not.
+// Everything else goes the normal way (TC_ACT_OK): other traffic, SYNs, packets before the answer, IP options,
+// fragments, a next hop whose neighbour is not resolved. Bytes and packets it forwards are counted per backend
+// in orch_lb_fwd, keyed as the accounting rules of ORCH-<bridge>-LA are (published port, the task's
+// NODE:HOSTPORT, direction).
+//
+// Built by deploy/build.sh (clang -target bpf) next to orchd; loaded by orchd with `tc`. Kernel >= 6.1
+// (conntrack kfuncs, bpf_ct_change_timeout, writable nf_conn mark), BTF (CO-RE relocations of struct nf_conn).
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <linux/if_ether.h>
@@ -23,14 +31,28 @@
 #include <bpf/bpf_endian.h>
 
 #define ORCH_MARK 0x01000000u
-#define SAMPLE_MASK 255u /* one packet in 256 takes the normal path */
+#define FIN_ORIG 0x02000000u  /* the client has sent its FIN */
+#define FIN_REPLY 0x04000000u /* the task has sent its FIN */
+#define CLOSED 0x08000000u    /* a RST crossed, or the last ACK after both FINs */
+#define CLOSE_BITS (FIN_ORIG | FIN_REPLY | CLOSED)
+
+// An established connection's entry is refreshed only when less than this many jiffies remain: 17.28 M is two
+// days at HZ=100 and 4.8 hours at HZ=1000, so whatever HZ is, an entry that was given 5 days is written again at
+// most once per 2.6-4.8 days of traffic, not by every packet (the entry is shared by the CPUs of both directions).
+#define REFRESH_BELOW 17280000
+
+// Conntrack's default timeouts (nf_conntrack_tcp_timeout_*), in ms, for the states the mark stands for.
+#define TIMEOUT_ESTABLISHED (432000u * 1000u) /* 5 days: no idle timeout cuts a live connection */
+#define TIMEOUT_CLOSING (120u * 1000u)        /* FIN_WAIT / CLOSE_WAIT / TIME_WAIT */
+#define TIMEOUT_CLOSED (10u * 1000u)          /* CLOSE */
 
 #define BPF_F_CURRENT_NETNS (-1)
+#define IPS_SEEN_REPLY (1u << 1)
+#define IPS_ASSURED (1u << 2)
 #define IPS_CONFIRMED (1u << 3)
 #define IPS_SRC_NAT (1u << 4)
 #define IPS_DST_NAT (1u << 5)
 #define IPS_DYING (1u << 9)
-#define TCP_CONNTRACK_ESTABLISHED 3
 
 // The parts of the kernel's conntrack structures read here; CO-RE relocates each field against the running
 // kernel's BTF, so only names and types matter, not this layout.
@@ -68,19 +90,11 @@ struct nf_conntrack_tuple_hash {
     struct nf_conntrack_tuple tuple;
 } __attribute__((preserve_access_index));
 
-struct ip_ct_tcp {
-    __u8 state;
-} __attribute__((preserve_access_index));
-
-union nf_conntrack_proto {
-    struct ip_ct_tcp tcp;
-} __attribute__((preserve_access_index));
-
 struct nf_conn {
     struct nf_conntrack_tuple_hash tuplehash[2];
+    __u32 timeout; // jiffies (32 bits) at which the entry expires
     unsigned long status;
     __u32 mark;
-    union nf_conntrack_proto proto;
 } __attribute__((preserve_access_index));
 
 // net/netfilter/nf_conntrack_bpf.c, the 12-byte form every kernel with the kfuncs accepts.
@@ -94,6 +108,8 @@ struct bpf_ct_opts {
 extern struct nf_conn *bpf_skb_ct_lookup(struct __sk_buff *skb, struct bpf_sock_tuple *tuple, __u32 tuple_len,
                                          struct bpf_ct_opts *opts, __u32 opts_len) __ksym;
 extern void bpf_ct_release(struct nf_conn *ct) __ksym;
+extern int bpf_ct_change_timeout(struct nf_conn *ct, __u32 timeout) __ksym;
+extern int bpf_ct_change_status(struct nf_conn *ct, __u32 status) __ksym;
 
 // Key of a backend's counters: the task's NODE:HOSTPORT (the reply tuple's source), the published port (the
 // original tuple's destination port) and the direction (0 client -> task, 1 task -> client).
@@ -148,10 +164,11 @@ int orch_lb_fastpath(struct __sk_buff *skb)
         ip->ttl <= 1)
         return TC_ACT_OK;
     struct tcphdr *tcp = (void *)(ip + 1);
-    if ((void *)(tcp + 1) > end || tcp->syn || tcp->fin || tcp->rst)
+    if ((void *)(tcp + 1) > end)
         return TC_ACT_OK;
-    if ((bpf_get_prandom_u32() & SAMPLE_MASK) == 0)
-        return TC_ACT_OK;
+    int syn = tcp->syn, fin = tcp->fin, rst = tcp->rst;
+    if (syn && tcp->ack)
+        return TC_ACT_OK; // the task's answer: conntrack and the SYN watch see it
 
     struct bpf_sock_tuple t = {};
     t.ipv4.saddr = ip->saddr;
@@ -162,20 +179,53 @@ int orch_lb_fastpath(struct __sk_buff *skb)
     struct nf_conn *ct = bpf_skb_ct_lookup(skb, &t, sizeof(t.ipv4), &opts, sizeof(opts));
     if (!ct)
         return TC_ACT_OK;
-    const __u32 want = IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT;
-    int ours = (ct->mark & ORCH_MARK) && (ct->status & (want | IPS_DYING)) == want &&
-               ct->proto.tcp.state == TCP_CONNTRACK_ESTABLISHED;
+    const __u32 want = IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT | IPS_SEEN_REPLY;
+    __u32 mark = ct->mark, status = ct->status;
+    int ours = (mark & ORCH_MARK) && (status & (want | IPS_DYING)) == want;
+    if (syn) {
+        // A client opening a connection on the tuple of one that closed: end the old entry now, so that conntrack
+        // makes a new one and the nat rules choose the task (conntrack's own TIME_WAIT reopening, done here
+        // because conntrack did not see this connection close). A SYN on a live one is a retransmission: as is.
+        if (ours && (mark & CLOSE_BITS))
+            bpf_ct_change_timeout(ct, 0);
+        bpf_ct_release(ct);
+        return TC_ACT_OK;
+    }
     __be32 osrc = ct->tuplehash[0].tuple.src.u3.ip, odst = ct->tuplehash[0].tuple.dst.u3.ip;
     __be16 osport = ct->tuplehash[0].tuple.src.u.tcp.port, odport = ct->tuplehash[0].tuple.dst.u.tcp.port;
     __be32 rsrc = ct->tuplehash[1].tuple.src.u3.ip, rdst = ct->tuplehash[1].tuple.dst.u3.ip;
     __be16 rsport = ct->tuplehash[1].tuple.src.u.tcp.port, rdport = ct->tuplehash[1].tuple.dst.u.tcp.port;
-    bpf_ct_release(ct);
-    if (!ours)
+    if (!ours) {
+        bpf_ct_release(ct);
         return TC_ACT_OK;
+    }
+    __u32 dir = !(ip->saddr == osrc && tcp->source == osport);
+
+    // The connection's life, as conntrack would keep it: a RST closes it; each side's FIN is noted; the first
+    // packet without FIN after both FINs is the last ACK (closed). The entry lives TIMEOUT_* from its last packet.
+    __u32 next = mark;
+    if (rst)
+        next |= CLOSED;
+    else if (fin)
+        next |= dir ? FIN_REPLY : FIN_ORIG;
+    else if ((mark & (FIN_ORIG | FIN_REPLY)) == (FIN_ORIG | FIN_REPLY))
+        next |= CLOSED;
+    // Assured, as conntrack makes an answered connection once its handshake completes: when the table is full, the
+    // kernel drops unassured entries first to make room, and these are live connections.
+    if (!(status & IPS_ASSURED))
+        bpf_ct_change_status(ct, status | IPS_ASSURED);
+    if (next != mark) {
+        ct->mark = next;
+        bpf_ct_change_timeout(ct, (next & CLOSED) ? TIMEOUT_CLOSED : TIMEOUT_CLOSING);
+    } else if (next & CLOSE_BITS) {
+        bpf_ct_change_timeout(ct, (next & CLOSED) ? TIMEOUT_CLOSED : TIMEOUT_CLOSING);
+    } else if ((__s32)(ct->timeout - (__u32)bpf_jiffies64()) < REFRESH_BELOW) {
+        bpf_ct_change_timeout(ct, TIMEOUT_ESTABLISHED);
+    }
+    bpf_ct_release(ct);
 
     // Original direction (client -> this node's published port): becomes this node -> the task's node, as the
     // reply tuple says backwards. Reply direction (the task's node -> this node): becomes published port -> client.
-    __u32 dir = !(ip->saddr == osrc && tcp->source == osport);
     __be32 nsrc = dir ? odst : rdst, ndst = dir ? osrc : rsrc;
     __be16 nsport = dir ? odport : rdport, ndport = dir ? osport : rsport;
 
