@@ -39,5 +39,19 @@ public sealed class MembershipTests
         // -q lists the same ids, one per line.
         var ids = (await Swarm.MustAsync(c, 1, "node", "ls", "-q")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal((await Swarm.NodeLsAsync(c, 1)).Select(r => r.Id), ids);
+
+        // The manager's loops and the agent were started by the init or join request but are not part of it: their log
+        // lines do not carry its logging scope (they did: every Raft, scheduler and worker line said
+        // RequestPath /orch.v1.Swarm/Init for the life of the process).
+        string[] loops = [" Orch.Agent.", " Orch.Manager.Scheduling.", " Orch.Manager.Orchestration.", " Orch.Manager.Dispatching.",
+            " Orch.Manager.Supervision.", " Orch.Engine."];
+        for (var k = 1; k <= 5; k++)
+        {
+            var leaked = c.Log(k).Split('\n')
+                .Where(l => l.Contains("\"RequestPath\":\"/orch.v1.Swarm/", StringComparison.Ordinal)
+                    && loops.Any(category => l.Contains(category, StringComparison.Ordinal)))
+                .ToList();
+            Assert.True(leaked.Count == 0, $"n{k}: {leaked.Count} lines of background work in a swarm request's scope, e.g. {leaked.FirstOrDefault()}");
+        }
     }
 }

@@ -26,13 +26,13 @@ internal sealed partial class SwarmController
             }
             var listen = SwarmAddresses.Listen(request.ListenAddr);
             var advertise = SwarmAddresses.Advertise(request.AdvertiseAddr, listen);
-            var (host, certificates, response) = await ManagerHost.InitAsync(new ManagerHostOptions
+            var (host, certificates, response) = await Detached(() => ManagerHost.InitAsync(new ManagerHostOptions
             {
                 DataDir = RaftDir,
                 Listen = listen,
                 Advertise = advertise,
                 Images = LocalImages(),
-            }, request, NodeDescriber.Describe(options), CertificatesDir, loggers, ct);
+            }, request, NodeDescriber.Describe(options), CertificatesDir, loggers, ct));
             manager = host;
             host.Failed += reason => Fatal?.Invoke(reason);
             certs = certificates;

@@ -95,13 +95,13 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
     private async Task<ManagerHost> StartManagerAsync(SwarmState s, ManagerStart start, CancellationToken ct)
     {
         var listen = SwarmAddresses.Listen(s.ListenAddr);
-        var host = await ManagerHost.StartAsync(new ManagerHostOptions
+        var host = await Detached(() => ManagerHost.StartAsync(new ManagerHostOptions
         {
             DataDir = RaftDir,
             Listen = listen,
             Advertise = SwarmAddresses.Advertise(s.AdvertiseAddr, listen),
             Images = LocalImages(),
-        }, certs!, start, loggers, ct);
+        }, certs!, start, loggers, ct));
         host.Failed += reason => Fatal?.Invoke(reason);
         return host;
     }
@@ -130,7 +130,29 @@ internal sealed partial class SwarmController(NodeOptions options, ILoggerFactor
         }
         renewer = new CertificateRenewer(certs!, channels, KnownManagers, TimeProvider.System, loggers.CreateLogger<CertificateRenewer>());
         session.RoleWanted += role => _ = ChangeRoleAsync(role, agentStop.Token);
-        agentRun = Task.WhenAll(session.RunAsync(agentStop.Token), renewer.RunAsync(agentStop.Token));
+        var stop = agentStop.Token;
+        agentRun = Detached(() => Task.WhenAll(session.RunAsync(stop), renewer.RunAsync(stop)));
+    }
+
+    /// <summary>
+    /// Starts what outlives the call that starts it (the manager's loops, the agent) without that call's execution
+    /// context: otherwise every line they log for the rest of the process carries the logging scope of the gRPC
+    /// request that happened to start them (RequestPath /orch.v1.Swarm/Init or Join, its RequestId).
+    /// </summary>
+    private static Task<T> Detached<T>(Func<Task<T>> start)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(start);
+        }
+    }
+
+    private static Task Detached(Func<Task> start)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(start);
+        }
     }
 
     private IReadOnlyList<string> KnownManagers()
