@@ -9,6 +9,10 @@
 #                  the packets past its IP stack: ORCH_LB_FASTPATH=off runs `orchd --lb-fastpath off`; with
 #                  ORCH_LB_REMOTE=proxy the nodes run `orchd --lb-remote proxy` and the hop is the user-space
 #                  splice proxy instead)
+#   hop            client → a plain IP router (a netns of its own on the switch: no conntrack, no iptables) → n1's
+#                  address 198.51.100.1:EPHEMERAL (TEST-NET-3, on n1 only for the bench; n1 answers through the router)
+#                  → task: what one more hop through a forwarding node costs here by itself, the floor of any routing
+#                  mesh that reaches a task on another node (reported, no goal; switch netns layout only)
 # wrk runs in the switch's netns (ORCH_BENCH_SWITCH, see below).
 # for keep-alive requests and a new connection per request (wrk -t2 -c10, as the Docker anchor in
 # ../shared/anchors/docker-swarm.md), plus p99 latency at moderate load (wrk -t1 -c2), in ROUNDS interleaved
@@ -36,7 +40,9 @@ export ORCH_CLUSTER_SWITCH="${ORCH_BENCH_SWITCH:-netns}"
 export ORCH_CLUSTER_ORCHD_ARGS="--lb-remote ${ORCH_LB_REMOTE:-kernel} --lb-fastpath ${ORCH_LB_FASTPATH:-on}"
 cluster="$ROOT/deploy/cluster.sh"
 work="$(mktemp -d /tmp/orch-bench-lb-XXXXXX)"
+hop_ns="$ORCH_CLUSTER_NAME-hop" hop_addr=198.51.100.1
 cleanup() {
+    ip netns del "$hop_ns" 2>/dev/null || true
     "$cluster" down >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -97,15 +103,35 @@ trap 'restore_tw; cleanup' EXIT
 # This machine's noise (another tenant, frequency, the page cache) swings a single 10 s run by ±10 %, and a fixed
 # order would give it a direction. So: ROUNDS rounds, each running every path once for SECS, in an order that
 # rotates from round to round; per round the ratios against that round's direct run; medians of both printed.
-declare -A url=([direct]="http://$node:$eph/" [kernel]="http://$node:8080/" [remote]="http://$other:8080/")
+declare -A url=([direct]="http://$node:$eph/" [kernel]="http://$node:8080/" [remote]="http://$other:8080/" [hop]="http://$hop_addr:$eph/")
 paths=(direct kernel remote)
+# The plain router for the hop path: one veth on the switch's bridge, forwarding on, nothing else; n1 gets the
+# extra address and a policy route that sends what it answers from that address back through the router.
+if [[ $ORCH_CLUSTER_SWITCH == netns ]]; then
+    sw="$ORCH_CLUSTER_NAME-sw" n1ns="$ORCH_CLUSTER_NAME-n1"
+    ip netns add "$hop_ns"
+    ip link add "$ORCH_CLUSTER_NAME-hop" type veth peer name eth0 netns "$hop_ns"
+    ip link set "$ORCH_CLUSTER_NAME-hop" netns "$sw"
+    ip -n "$sw" link set "$ORCH_CLUSTER_NAME-hop" master "${ORCH_CLUSTER_NAME}0" up
+    ip -n "$hop_ns" link set lo up
+    ip -n "$hop_ns" addr add "$ORCH_CLUSTER_NET.250/24" dev eth0
+    ip -n "$hop_ns" link set eth0 up
+    ip netns exec "$hop_ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
+    ip -n "$hop_ns" route add "$hop_addr" via "$node"
+    ip -n "$n1ns" addr add "$hop_addr/32" dev eth0
+    ip -n "$n1ns" rule add from "$hop_addr" lookup 250 pref 250
+    ip -n "$n1ns" route add default via "$ORCH_CLUSTER_NET.250" table 250
+    ip -n "$sw" route add "$hop_addr" via "$ORCH_CLUSTER_NET.250"
+    client curl -fsS -m 2 "${url[hop]}" >/dev/null || { echo "loadbalancer: the hop path does not answer" >&2; exit 1; }
+    paths+=(hop)
+fi
 declare -A runs=()
 measure() { # KIND WRK-ARGS...: fills runs[KIND.PATH] with one value per round
     local kind=$1 r i p
     shift
     for ((r = 0; r < ROUNDS; r++)); do
-        for ((i = 0; i < 3; i++)); do
-            p=${paths[$(((r + i) % 3))]}
+        for ((i = 0; i < ${#paths[@]}; i++)); do
+            p=${paths[$(((r + i) % ${#paths[@]}))]}
             runs[$kind.$p]+="$(wrk_run "$@" "${url[$p]}") "
             quiet
         done
@@ -126,21 +152,24 @@ measure ka -t2 -c10 -d"${SECS}s"
 measure nc -t2 -c10 -d"${SECS}s" -H "Connection: close"
 measure p99 --latency -t1 -c2 -d"${SECS}s"
 
-printf '%-34s %10s %12s %12s %8s %8s\n' "medians of $ROUNDS rounds" "direct" "kernel(n1)" "remote(n2)" "k ratio" "r ratio"
+printf '%-34s %10s %12s %12s %10s %8s %8s %8s\n' "medians of $ROUNDS rounds" "direct" "kernel(n1)" "remote(n2)" "hop" "k ratio" "r ratio" "h ratio"
 for kind in ka nc; do
     label=$([[ $kind == ka ]] && echo "keep-alive req/s" || echo "new connection per request req/s")
-    printf '%-34s %10.0f %12.0f %12.0f %8.2f %8.2f\n' "$label" \
+    printf '%-34s %10.0f %12.0f %12.0f %10s %8.2f %8.2f %8s\n' "$label" \
         "$(median <<<"${runs[$kind.direct]}")" "$(median <<<"${runs[$kind.kernel]}")" "$(median <<<"${runs[$kind.remote]}")" \
-        "$(per_round "$kind" kernel div)" "$(per_round "$kind" remote div)"
+        "$(median <<<"${runs[$kind.hop]:-}" | awk '{printf ($1 == "-") ? "-" : "%.0f", $1}')" \
+        "$(per_round "$kind" kernel div)" "$(per_round "$kind" remote div)" "$([[ -n ${runs[$kind.hop]:-} ]] && per_round "$kind" hop div | awk '{printf "%.2f", $1}' || echo -)"
 done
-printf '%-34s %10.3f %12.3f %12.3f\n' "p99 latency ms (wrk -t1 -c2)" \
-    "$(median <<<"${runs[p99.direct]}")" "$(median <<<"${runs[p99.kernel]}")" "$(median <<<"${runs[p99.remote]}")"
+printf '%-34s %10.3f %12.3f %12.3f %10s\n' "p99 latency ms (wrk -t1 -c2)" \
+    "$(median <<<"${runs[p99.direct]}")" "$(median <<<"${runs[p99.kernel]}")" "$(median <<<"${runs[p99.remote]}")" \
+    "$(median <<<"${runs[p99.hop]:-}")"
 for kind in ka nc; do
     for p in "${paths[@]}"; do echo "  $kind $p per round: ${runs[$kind.$p]}"; done
 done
 added_kernel=$(per_round p99 kernel sub | awk '{printf "%.3f", $1}')
 added_user=$(per_round p99 remote sub | awk '{printf "%.3f", $1}')
 printf 'p99 added: kernel path %s ms, remote %s ms (target < 1 ms); ratios target >= 0.9\n' "$added_kernel" "$added_user"
+[[ -z ${runs[ka.hop]:-} ]] || echo "hop: a plain router between client and n1, no balancer: what the extra hop alone costs here (no goal)"
 # The kernel path's own counter (its DNAT rule) must have seen the kernel runs' connections.
 kc=$(orch service inspect web | tr -d ' \n' | sed -n 's/.*"KernelConnections":\([0-9]*\).*/\1/p')
 echo "n1's balancer: ${kc:-?} connections served by the kernel path (service inspect KernelConnections)"
@@ -151,6 +180,7 @@ for kind in ka nc; do
     direct=$(median <<<"${runs[$kind.direct]}")
     result "loadbalancer.$metric" req/s "$(median <<<"${runs[$kind.kernel]}")" "$direct" "ratio>=0.9"
     result "loadbalancer.remote.$metric" req/s "$(median <<<"${runs[$kind.remote]}")" "$direct" "ratio>=0.9"
+    [[ -z ${runs[$kind.hop]:-} ]] || result "loadbalancer.hop.$metric" req/s "$(median <<<"${runs[$kind.hop]}")" "$direct" -
 done
 result loadbalancer.p99-added ms "$added_kernel" - "orch<1"
 result loadbalancer.remote.p99-added ms "$added_user" - "orch<1"
