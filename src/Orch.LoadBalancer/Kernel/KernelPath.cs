@@ -18,16 +18,12 @@ internal sealed record KernelSnapshot(IReadOnlyDictionary<(PortProtocol, uint), 
 /// Starts by removing what a killed daemon of the same prefix left; disposing removes everything.
 /// A failed transaction tears the rules down (user space then serves every connection) and is retried
 /// with the next change or after <see cref="RetryAfter"/>.
-/// While remote nodes have rules, a second loop polls the SYN watch (<see cref="SynWatch"/>) every
-/// <see cref="WatchEvery"/>: a node that leaves new connections unanswered for <see cref="UnansweredFor"/> is
-/// reported (its backends become suspect, so the plan drops them), the rules are applied, and the conntrack
-/// entries of the connections waiting on it are deleted, so their next SYN retransmission reaches a live task.
+/// While remote nodes have rules, a second loop (<see cref="SynWatchLoop"/>) watches them for nodes that leave new
+/// connections unanswered.
 /// </summary>
 internal sealed partial class KernelPath : IAsyncDisposable
 {
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
-    public static readonly TimeSpan UnansweredFor = TimeSpan.FromMilliseconds(400);
 
     private readonly KernelRules rules;
     private readonly FastPath? fastPath;
@@ -35,9 +31,8 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private readonly IIptables iptables;
     private readonly Func<KernelSnapshot> snapshot;
     private readonly Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied;
-    private readonly Func<IPAddress, int> suspect;
     private readonly TimeProvider time;
-    private readonly SynWatch watch = new(UnansweredFor);
+    private readonly SynWatchLoop watch;
     private readonly ILogger logger;
     private readonly SemaphoreSlim io = new(1, 1);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -63,9 +58,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
         iptables = options.Iptables;
         this.snapshot = snapshot;
         this.applied = applied;
-        this.suspect = suspect;
         this.time = time;
         this.logger = logger;
+        watch = new SynWatchLoop(rules.SynList, rules.AckList, () => current.Values.Any(p => p.Targets.Any(t => t.Remote)), suspect,
+            SyncAsync, time, logger);
     }
 
     /// <summary>Removes the rules of a daemon of the same prefix that was killed, then follows the plan.</summary>
@@ -93,7 +89,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
             io.Release();
         }
         loop = RunAsync(stop.Token);
-        watchLoop = WatchAsync(stop.Token);
+        watchLoop = watch.RunAsync(stop.Token);
     }
 
     /// <summary>The plan may have changed: apply it soon (coalesced).</summary>
@@ -126,62 +122,6 @@ internal sealed partial class KernelPath : IAsyncDisposable
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-        }
-    }
-
-    /// <summary>Polls the SYN watch while a remote node has rules; acts on every node it reports.</summary>
-    private async Task WatchAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var timer = new PeriodicTimer(WatchEvery, time);
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                if (!current.Values.Any(p => p.Targets.Any(t => t.Remote)))
-                {
-                    continue;
-                }
-                foreach (var node in watch.Observe(time.GetUtcNow(), ReadRecent(rules.SynList), ReadRecent(rules.AckList)))
-                {
-                    await UnansweredAsync(node, ct);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task UnansweredAsync(IPAddress node, CancellationToken ct)
-    {
-        var backends = suspect(node);
-        LogUnanswered(node.ToString(), (int)UnansweredFor.TotalMilliseconds, backends);
-        if (backends == 0)
-        {
-            return;
-        }
-        await SyncAsync(ct); // first out of the rules, so that a retransmitted SYN no longer finds the node there
-        try
-        {
-            var waiting = Conntrack.WaitingOn(File.ReadLines(Conntrack.ProcPath), node);
-            var deleted = Conntrack.Delete(waiting);
-            LogRebalanced(deleted, node.ToString());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
-        {
-            LogFailed("conntrack: " + e.Message);
-        }
-    }
-
-    private static string? ReadRecent(string list)
-    {
-        try
-        {
-            return File.ReadAllText("/proc/net/xt_recent/" + list);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null; // not created yet (no rule names it), or gone with the rules
         }
     }
 
@@ -419,12 +359,6 @@ internal sealed partial class KernelPath : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "load balancer: kernel fast path serves {Ports} port(s), {Targets} local task rule(s)")]
     private partial void LogApplied(int ports, int targets);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: node {Node} left new connections unanswered for {Ms} ms: its {Backends} backend(s) get no new connection for a while")]
-    private partial void LogUnanswered(string node, int ms, int backends);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: {Count} connection(s) waiting on node {Node} balanced afresh at their next SYN")]
-    private partial void LogRebalanced(int count, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: kernel fast path failed, user space serves every connection: {Error}")]
     private partial void LogFailed(string error);
