@@ -11,8 +11,10 @@ namespace Orch.Cluster.Tests;
 /// connection through n1 to the task on n2 carries 4 MiB each way intact, with checksums left to the offload as
 /// veth does and with complete ones, closes with FINs in order (the client reads everything and then
 /// end-of-stream, no reset), n1's balancer counts the bytes although most
-/// packets bypassed its netfilter, and says how many the fast path carried. Stopping orchd takes the program,
-/// the qdisc it made and the conntrack sysctl back; after a kill -9 the next start does. Short connections leave
+/// packets bypassed its netfilter, and says how many the fast path carried. A connection under traffic goes on
+/// across a kill -9 and restart of n1's orchd, and across a clean stop and start (the program stays while it carries
+/// an open connection). Stopping orchd with no connection open takes the program, the qdisc it made and the
+/// conntrack sysctl back. Short connections leave
 /// only their handshake to n1's IP stack, their entries end with them, and a client reusing its port is balanced
 /// afresh.
 /// </summary>
@@ -67,16 +69,57 @@ public sealed class FastPathTests
         Assert.DoesNotContain("clsact", (await c.InNodeAsync(1, "tc", "qdisc", "show", "dev", "eth0")).Stdout);
         Assert.Equal("0", (await c.InNodeAsync(1, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal")).Stdout.Trim());
 
-        // kill -9 leaves it; the next start removes it before anything else, and attaches afresh.
-        await c.StartAsync(1);
-        await Eventually.MatchAsync(async () => (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout,
-            s => s.Contains("pref 28530", StringComparison.Ordinal), "n1 attaches the fast path again", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
-        await c.KillAsync(1);
-        Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+        // kill -9 leaves it, and a connection it carries goes on while orchd is down and after it started again: the
+        // next start keeps the program and replaces the rules in one transaction (conntrack never loses its last rule).
+        // The same across a clean stop and start.
         await c.StartAsync(1);
         await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
             "n1's kernel path is back", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
-        Assert.Contains("removed the forwarding fast path left by an earlier run", c.Log(1));
+        Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+        await using (var open = await OpenEcho.ConnectAsync(c.Address(1)))
+        {
+            await open.RoundTripAsync(sent[..1048576]);
+            // Round trips of 16 KiB every 20 ms on the same connection, all through the kill, the restart and after.
+            using var pumping = new CancellationTokenSource();
+            var pump = Task.Run(async () =>
+            {
+                var rounds = 0;
+                for (; !pumping.IsCancellationRequested; rounds++)
+                {
+                    var off = 1048576 + (rounds % 64) * 16384;
+                    await open.RoundTripAsync(sent[off..(off + 16384)]);
+                    await Task.Delay(20);
+                }
+                return rounds;
+            });
+            await Task.Delay(500);
+            await c.KillAsync(1);
+            Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+            await Task.Delay(1000); // orchd is down
+            await c.StartAsync(1);
+            await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
+                "n1's kernel path is back", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+            // A clean stop while the connection is open keeps the program for it (not the rules); the next start takes it over.
+            await c.StopAsync(1);
+            Assert.Contains("forwarding fast path kept at exit: it carries 1 open connection(s)", c.Log(1));
+            Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+            Assert.DoesNotContain(":lb\"", (await c.InNodeAsync(1, "iptables", "-t", "nat", "-S")).Stdout);
+            await Task.Delay(1000); // orchd is down
+            await c.StartAsync(1);
+            await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
+                "n1's kernel path is back", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+            await Task.Delay(1000);
+            await pumping.CancelAsync();
+            var rounds = await pump;
+            Assert.True(rounds > 50, $"{rounds} round trips");
+            await open.RoundTripAsync(sent[2097152..3145728]); // the same connection after the restart, 1 MiB more
+            Assert.Equal(0, await open.CloseAsync()); // then a clean close: end-of-stream, no reset, nothing extra
+        }
+        Assert.Contains("kept the forwarding fast path of an earlier run on eth0", c.Log(1));
+        Assert.Contains("kernel rules left by an earlier run are replaced by the first sync", c.Log(1));
+        // Exactly one filter and one set of jumps: the restart replaced, not added.
+        Assert.Single(Lines((await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout, "lb_fastpath"));
+        Assert.Single(Lines((await c.InNodeAsync(1, "iptables", "-t", "nat", "-S", "PREROUTING")).Stdout, ":lb\""));
         var again = await EchoAsync(c.Address(1), sent[..65536]);
         Assert.Equal(SHA256.HashData(sent[..65536]), SHA256.HashData(again));
         await c.StopAsync(1);
@@ -207,6 +250,69 @@ public sealed class FastPathTests
         s.Shutdown(SocketShutdown.Send);
         await reader;
         return received.ToArray();
+    }
+
+    private static List<string> Lines(string text, string containing) =>
+        [.. text.Split('\n').Where(l => l.Contains(containing, StringComparison.Ordinal))];
+
+    /// <summary>One echo connection kept open across steps: each round trip sends a chunk and reads its echo back.</summary>
+    private sealed class OpenEcho : IAsyncDisposable
+    {
+        private readonly Socket socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        public static async Task<OpenEcho> ConnectAsync(string node)
+        {
+            var e = new OpenEcho();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await e.socket.ConnectAsync(node, Port, cts.Token);
+            return e;
+        }
+
+        public async Task RoundTripAsync(byte[] chunk)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var echoed = new MemoryStream();
+            var reader = Task.Run(async () =>
+            {
+                var buf = new byte[65536];
+                while (echoed.Length < chunk.Length)
+                {
+                    var n = await socket.ReceiveAsync(buf.AsMemory(0, (int)Math.Min(buf.Length, chunk.Length - echoed.Length)), SocketFlags.None, cts.Token);
+                    if (n == 0)
+                    {
+                        throw new IOException($"end-of-stream after {echoed.Length} of {chunk.Length} bytes");
+                    }
+                    echoed.Write(buf, 0, n);
+                }
+            }, cts.Token);
+            for (var off = 0; off < chunk.Length; off += 16384)
+            {
+                await socket.SendAsync(chunk.AsMemory(off, Math.Min(16384, chunk.Length - off)), SocketFlags.None, cts.Token);
+            }
+            await reader;
+            Assert.Equal(SHA256.HashData(chunk), SHA256.HashData(echoed.ToArray()));
+        }
+
+        /// <summary>Half-closes and reads to end-of-stream; returns how many bytes came after (0 when the close was clean).</summary>
+        public async Task<int> CloseAsync()
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            socket.Shutdown(SocketShutdown.Send);
+            var buf = new byte[4096];
+            var extra = 0;
+            int n;
+            while ((n = await socket.ReceiveAsync(buf, SocketFlags.None, cts.Token)) > 0)
+            {
+                extra += n;
+            }
+            return extra;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static Task<List<JsonElement>> BackendsAsync(TestCluster c, int k, string service = "echo") => LoadBalancerTests.BackendsAsync(c, k, service);

@@ -49,4 +49,18 @@ public sealed class ConntrackTests
             + "1C000280" + "05000100" + "06000000" + "06000200" + "9C400000" + "06000300" + "1F900000"), // CTA_TUPLE_PROTO: tcp, 40000, 8080
             m[20..]);
     }
+    [Fact]
+    public void OpenConnections_CountsTheFastPathsEntriesThatHaveNotClosed()
+    {
+        const string table = """
+            ipv4     2 tcp      6 431999 SYN_RECV src=10.199.3.254 dst=10.199.3.1 sport=40001 dport=8080 src=10.199.3.3 dst=10.199.3.1 sport=31001 dport=40001 [ASSURED] mark=16777216 zone=0 use=2
+            ipv4     2 tcp      6 118 SYN_RECV src=10.199.3.254 dst=10.199.3.1 sport=40002 dport=8080 src=10.199.3.3 dst=10.199.3.1 sport=31001 dport=40002 [ASSURED] mark=50331648 zone=0 use=2
+            ipv4     2 tcp      6 9 SYN_RECV src=10.199.3.254 dst=10.199.3.1 sport=40003 dport=8080 src=10.199.3.3 dst=10.199.3.1 sport=31001 dport=40003 [ASSURED] mark=251658240 zone=0 use=2
+            ipv4     2 tcp      6 431999 ESTABLISHED src=10.199.3.254 dst=10.199.3.1 sport=40004 dport=8080 src=10.88.1.2 dst=10.199.3.254 sport=80 dport=40004 [ASSURED] mark=0 zone=0 use=2
+            ipv4     2 tcp      6 431999 ESTABLISHED src=10.199.3.254 dst=10.199.3.1 sport=40005 dport=22 src=10.199.3.1 dst=10.199.3.254 sport=22 dport=40005 [ASSURED] mark=134217728 zone=0 use=2
+            """;
+
+        // Open, half-closed (client FIN), closed (not counted), a local task's (no fast path mark), someone else's mark bit.
+        Assert.Equal(2, FastPath.OpenConnections(table.Split('\n')));
+    }
 }

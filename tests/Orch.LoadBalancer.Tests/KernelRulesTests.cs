@@ -199,6 +199,46 @@ public sealed class KernelRulesTests
     }
 
     [Fact]
+    public void Sync_AdoptingAKilledDaemonsRules_ReplacesThemTablePerTable_InTheSameTransactionAsTheNewOnes()
+    {
+        // The killed daemon served 8080; the plan now is 9090 only.
+        var script = Rules.Sync(Of(), Of(Port(9090, ("t9", "10.88.1.9", 1, 0))), jumps: false, adopt: Save);
+
+        Assert.Equal("""
+            *nat
+            :ORCH-orch0-L - [0:0]
+            :ORCH-orch0-LM - [0:0]
+            :ORCH-orch0-LT9090 - [0:0]
+            -D PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment "orch:orch0:lb" -j ORCH-orch0-L
+            -D OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment "orch:orch0:lb" -j ORCH-orch0-L
+            -A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment "orch:orch0:lb" -j ORCH-orch0-L
+            -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment "orch:orch0:lb" -j ORCH-orch0-L
+            -A POSTROUTING -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LM
+            -A ORCH-orch0-L -p tcp -m tcp --dport 9090 -j ORCH-orch0-LT9090
+            -A ORCH-orch0-LT9090 -p tcp -m comment --comment "orch:orch0:lb:tcp/9090/t9" -j DNAT --to-destination 10.88.1.9:80
+            -F ORCH-orch0-LT8080
+            -X ORCH-orch0-LT8080
+            COMMIT
+            *mangle
+            :ORCH-orch0-LA - [0:0]
+            -D PREROUTING -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LA
+            -D OUTPUT -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LA
+            -A PREROUTING -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LA
+            -A OUTPUT -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LA
+            -A ORCH-orch0-LA -m conntrack --ctproto tcp --ctorigdstport 9090 --ctreplsrc 10.88.1.9 --ctreplsrcport 80 --ctdir ORIGINAL -m comment --comment "orch:orch0:lb:tcp/9090/t9/in" -j RETURN
+            -A ORCH-orch0-LA -m conntrack --ctproto tcp --ctorigdstport 9090 --ctreplsrc 10.88.1.9 --ctreplsrcport 80 --ctdir REPLY -m comment --comment "orch:orch0:lb:tcp/9090/t9/out" -j RETURN
+            COMMIT
+            *filter
+            :ORCH-orch0-LF - [0:0]
+            -I FORWARD 1 -m conntrack --ctstate DNAT -m comment --comment "orch:orch0:lb" -j ORCH-orch0-LF
+            COMMIT
+
+            """, script);
+        Assert.True(Rules.HasAny(Save));
+        Assert.False(new KernelRules("ORCH-orcht3", "orch:orcht3:lb").HasAny(Save));
+    }
+
+    [Fact]
     public void Teardown_NothingOfOurs_IsNull()
     {
         Assert.Null(new KernelRules("ORCH-orcht3", "orch:orcht3:lb").Teardown(Save));

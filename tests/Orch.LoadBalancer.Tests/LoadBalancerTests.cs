@@ -140,7 +140,7 @@ public sealed class LoadBalancerTests : IAsyncLifetime
 
         lb.Apply(new EndpointTable());
 
-        await Assert.ThrowsAnyAsync<SocketException>(async () =>
+        var e = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
             for (var i = 0; i < 50; i++)
             {
@@ -148,6 +148,9 @@ public sealed class LoadBalancerTests : IAsyncLifetime
                 await Task.Delay(100);
             }
         });
+        // Refused, or reset while reading: a connection that reached the accept queue just before the listener closed
+        // is reset with it (the kernel's doing; it was never forwarded).
+        Assert.True(e is SocketException or IOException { InnerException: SocketException }, e.ToString());
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

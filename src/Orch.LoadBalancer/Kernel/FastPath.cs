@@ -14,8 +14,9 @@ namespace Orch.LoadBalancer.Kernel;
 /// <c>nf_conntrack_tcp_be_liberal</c> is set to 1 while the program is attached (what the kernel's own flowtable
 /// offload does per connection), so that a packet the program leaves to the stack later, far beyond the window
 /// conntrack saw, is still NATed instead of being called invalid.
-/// What it changed is written to <c>lb-fastpath</c> in the state directory before each change, so that the next
-/// start of a killed daemon undoes it: filters, the clsact qdiscs it created, the sysctl, the pinned map.
+/// What it changed is written to <c>lb-fastpath</c> in the state directory before each change: filters, the clsact
+/// qdiscs it created, the sysctl, the pinned map. The next start of a killed daemon, or of one that stopped while
+/// connections through it were open, takes it over as it is (they go on), and undoes it at its own stop.
 /// </summary>
 internal sealed partial class FastPath(string objectPath, string stateDirectory, string bridge,
     Func<string, IReadOnlyList<string>, CancellationToken, Task<string>> run, ILogger logger)
@@ -36,16 +37,35 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
 
     public bool Attached { get; private set; }
 
-    /// <summary>Undoes what a killed daemon's fast path left (its state file), if anything.</summary>
-    public async Task RemoveStaleAsync(CancellationToken ct)
+    /// <summary>
+    /// Takes over what a killed daemon's fast path left (its state file), if anything: the program stays attached and
+    /// carries the connections it carried (a kill -9 and restart of orchd cuts none of them); the next
+    /// <see cref="AttachAsync"/> replaces it in place, <see cref="DetachAsync"/> undoes all of it. When none of its
+    /// filters is still there (the interfaces went), what is left is undone instead.
+    /// </summary>
+    public async Task AdoptAsync(CancellationToken ct)
     {
         if (!File.Exists(statePath))
         {
             return;
         }
         state = State.Parse(await File.ReadAllLinesAsync(statePath, ct));
-        await DetachAsync(ct);
-        LogStaleRemoved();
+        var still = new List<string>();
+        foreach (var dev in state.Filters)
+        {
+            if (await TryAsync(["filter", "show", "dev", dev, "ingress", "pref", Pref], ct) is { Length: > 0 })
+            {
+                still.Add(dev);
+            }
+        }
+        if (still.Count == 0)
+        {
+            await DetachAsync(ct);
+            LogStaleRemoved();
+            return;
+        }
+        Attached = true;
+        LogAdopted(string.Join(", ", still));
     }
 
     /// <summary>Attaches the program to every IPv4 interface; false (logged) when it cannot, and the normal path serves everything.</summary>
@@ -66,8 +86,11 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
             }
             foreach (var dev in Uplinks(bridge))
             {
-                state.Filters.Add(dev);
-                Save();
+                if (!state.Filters.Contains(dev))
+                {
+                    state.Filters.Add(dev);
+                    Save();
+                }
                 try
                 {
                     await run("tc", ["qdisc", "add", "dev", dev, "clsact"], ct);
@@ -90,6 +113,56 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
             await DetachAsync(ct);
             return false;
         }
+    }
+
+    /// <summary>
+    /// orchd stopping: while connections it carries are open (conntrack entries marked <see cref="Mark"/> without
+    /// <see cref="ClosedMark"/>) the program stays attached and carries them on (it needs no rule and no daemon), as
+    /// the bridge stays while containers hold addresses; the next start takes it over (<see cref="AdoptAsync"/>).
+    /// Otherwise it is all undone.
+    /// </summary>
+    public async Task StopAsync(CancellationToken ct)
+    {
+        int open;
+        try
+        {
+            open = OpenConnections(File.ReadLines(Conntrack.ProcPath));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            open = 0;
+        }
+        if (open > 0)
+        {
+            Attached = false;
+            LogKept(open);
+            return;
+        }
+        await DetachAsync(ct);
+    }
+
+    /// <summary>The connection mark bit the program sets once a connection it carries has closed (RST, or the last ACK after both FINs).</summary>
+    public const uint ClosedMark = 0x08000000;
+
+    /// <summary>How many entries of /proc/net/nf_conntrack text are connections the program carries that have not closed.</summary>
+    public static int OpenConnections(IEnumerable<string> lines)
+    {
+        var open = 0;
+        foreach (var line in lines)
+        {
+            var at = line.IndexOf(" mark=", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+            var end = line.IndexOf(' ', at + 6);
+            if (uint.TryParse(end < 0 ? line.AsSpan(at + 6) : line.AsSpan(at + 6, end - at - 6), System.Globalization.CultureInfo.InvariantCulture, out var mark)
+                && (mark & Mark) != 0 && (mark & ClosedMark) == 0)
+            {
+                open++;
+            }
+        }
+        return open;
     }
 
     /// <summary>Removes the filters, the qdiscs it created and the pinned map, and puts the sysctl back.</summary>
@@ -196,4 +269,10 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: removed the forwarding fast path left by an earlier run")]
     private partial void LogStaleRemoved();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: forwarding fast path kept at exit: it carries {Open} open connection(s); the next start takes it over")]
+    private partial void LogKept(int open);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: kept the forwarding fast path of an earlier run on {Interfaces}: the connections it carries keep their path")]
+    private partial void LogAdopted(string interfaces);
 }

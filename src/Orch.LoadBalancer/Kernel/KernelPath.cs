@@ -40,6 +40,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
     private Dictionary<(PortProtocol, uint), KernelPort> current = [];
     private bool installed;
     private bool touched;
+    private string? adopt; // the iptables-save of a killed daemon's rules until the first sync replaces them
     private Task loop = Task.CompletedTask;
     private Task watchLoop = Task.CompletedTask;
     private readonly Lock wakeGate = new();
@@ -64,7 +65,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
             SyncAsync, time, logger);
     }
 
-    /// <summary>Removes the rules of a daemon of the same prefix that was killed, then follows the plan.</summary>
+    /// <summary>
+    /// Takes over what a killed daemon of the same prefix left (its fast path as it is, its rules to be replaced by the
+    /// first sync, which comes at once), so that the connections it forwarded keep their path; then follows the plan.
+    /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
         await io.WaitAsync(ct);
@@ -72,12 +76,15 @@ internal sealed partial class KernelPath : IAsyncDisposable
         {
             if (fastPath is not null)
             {
-                await fastPath.RemoveStaleAsync(ct);
+                await fastPath.AdoptAsync(ct);
             }
-            if (rules.Teardown(await iptables.SaveAsync(ct)) is { } stale)
+            var save = await iptables.SaveAsync(ct);
+            if (rules.HasAny(save))
             {
-                await iptables.RestoreAsync(stale, ct);
-                LogStaleRemoved();
+                adopt = save;
+                touched = true; // a stop before the first sync removes them
+                LogStaleAdopted();
+                Request();
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -178,7 +185,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
                 WakeAt(next);
             }
             var desired = want.Ports.Where(p => p.Value.Targets.Count > 0).ToDictionary(p => p.Key, p => p.Value);
-            if (installed && desired.Count == current.Count && desired.All(d => current.TryGetValue(d.Key, out var c) && c.SameRules(d.Value)))
+            if (installed && adopt is null && desired.Count == current.Count && desired.All(d => current.TryGetValue(d.Key, out var c) && c.SameRules(d.Value)))
             {
                 return true;
             }
@@ -187,7 +194,8 @@ internal sealed partial class KernelPath : IAsyncDisposable
             {
                 var counters = rules.Counters(await iptables.SaveAsync(ct));
                 Fold(counters, desired, want.Backends);
-                await iptables.RestoreAsync(rules.Sync(current, desired, jumps: !installed), ct);
+                await iptables.RestoreAsync(rules.Sync(current, desired, jumps: !installed, adopt), ct);
+                adopt = null;
                 installed = true;
                 current = desired;
                 LogApplied(desired.Count, desired.Values.Sum(p => p.Targets.Count));
@@ -202,6 +210,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
                 LogFailed(e.Message);
                 current = [];
                 installed = false;
+                adopt = null;
                 await TeardownAsync(ct);
                 applied(current);
                 return false;
@@ -327,7 +336,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops following the plan and removes every rule (orchd stopping).</summary>
+    /// <summary>
+    /// Stops following the plan and removes every rule (orchd stopping): new connections are no longer taken. The fast
+    /// path stays while it carries open connections (<see cref="FastPath.StopAsync"/>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
@@ -342,7 +354,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
             }
             if (fastPath is { Attached: true })
             {
-                await fastPath.DetachAsync(CancellationToken.None);
+                await fastPath.StopAsync(CancellationToken.None);
             }
             installed = false;
             current = [];
@@ -354,8 +366,8 @@ internal sealed partial class KernelPath : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: removed kernel fast path rules left by an earlier run")]
-    private partial void LogStaleRemoved();
+    [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: kernel rules left by an earlier run are replaced by the first sync (connections they NATed keep their path)")]
+    private partial void LogStaleAdopted();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "load balancer: kernel fast path serves {Ports} port(s), {Targets} local task rule(s)")]
     private partial void LogApplied(int ports, int targets);

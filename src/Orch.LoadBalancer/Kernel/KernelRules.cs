@@ -43,22 +43,52 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
     /// Brings the chains from <paramref name="applied"/> to <paramref name="desired"/> in one transaction. Port
     /// chains whose rules are unchanged are not touched (their nth counters keep their place in the cycle); the
     /// dispatch and accounting chains are rebuilt. <paramref name="jumps"/>: also create the chains' jumps
-    /// (first apply after a clean slate).
+    /// (first apply after a clean slate). <paramref name="adopt"/>: the `iptables-save` of a node where a killed
+    /// daemon left its rules: they are replaced in the same transaction per table (its jumps deleted as the new
+    /// ones are added, its chains rebuilt or deleted), so that conntrack never loses its last rule in between and
+    /// the connections NATed by the earlier run keep their path.
     /// </summary>
-    public string Sync(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> applied, IReadOnlyDictionary<(PortProtocol, uint), KernelPort> desired, bool jumps)
+    public string Sync(IReadOnlyDictionary<(PortProtocol, uint), KernelPort> applied, IReadOnlyDictionary<(PortProtocol, uint), KernelPort> desired, bool jumps,
+        string? adopt = null)
     {
+        var stale = adopt is null ? [] : Stale(adopt).ToDictionary(t => t.Table, t => (t.Jumps, t.Chains));
+        jumps |= adopt is not null;
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        void Replace(StringBuilder sb, string table, bool end)
+        {
+            if (!stale.TryGetValue(table, out var s))
+            {
+                return;
+            }
+            if (!end)
+            {
+                foreach (var j in s.Jumps)
+                {
+                    sb.Append("-D ").Append(j["-A ".Length..]).Append('\n');
+                }
+                return;
+            }
+            foreach (var c in s.Chains.Where(c => !declared.Contains(c)))
+            {
+                sb.Append("-F ").Append(c).Append('\n');
+            }
+            foreach (var c in s.Chains.Where(c => !declared.Contains(c)))
+            {
+                sb.Append("-X ").Append(c).Append('\n');
+            }
+        }
         var live = desired.Values.Where(p => p.Targets.Count > 0).OrderBy(p => p.Protocol).ThenBy(p => p.Port).ToList();
         var changed = live.Where(p => !applied.TryGetValue((p.Protocol, p.Port), out var old) || !old.SameRules(p)).ToList();
         var gone = applied.Values.Where(p => p.Targets.Count > 0 && !live.Any(l => l.Protocol == p.Protocol && l.Port == p.Port)).ToList();
 
         var sb = new StringBuilder("*nat\n");
         // A chain line on an existing chain flushes it under --noflush (how chains are rebuilt).
-        sb.Append(':').Append(DispatchChain).Append(" - [0:0]\n");
-        sb.Append(':').Append(MasqueradeChain).Append(" - [0:0]\n");
-        foreach (var p in changed)
+        foreach (var chain in new[] { DispatchChain, MasqueradeChain }.Concat(changed.Select(p => PortChain(p.Protocol, p.Port))))
         {
-            sb.Append(':').Append(PortChain(p.Protocol, p.Port)).Append(" - [0:0]\n");
+            sb.Append(':').Append(chain).Append(" - [0:0]\n");
+            declared.Add(chain);
         }
+        Replace(sb, "nat", end: false);
         if (jumps)
         {
             // Addressed to this node (any local address but loopback: 127.0.0.0/8 stays with the listener).
@@ -100,8 +130,11 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
             sb.Append("-F ").Append(PortChain(p.Protocol, p.Port)).Append('\n');
             sb.Append("-X ").Append(PortChain(p.Protocol, p.Port)).Append('\n');
         }
+        Replace(sb, "nat", end: true);
         sb.Append("COMMIT\n*mangle\n");
         sb.Append(':').Append(AccountChain).Append(" - [0:0]\n");
+        declared.Add(AccountChain);
+        Replace(sb, "mangle", end: false);
         if (jumps)
         {
             // Only DNATed connections can be ours; PREROUTING sees both directions of forwarded traffic and the
@@ -129,8 +162,11 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
                 }
             }
         }
+        Replace(sb, "mangle", end: true);
         sb.Append("COMMIT\n*filter\n");
         sb.Append(':').Append(ForwardChain).Append(" - [0:0]\n");
+        declared.Add(ForwardChain);
+        Replace(sb, "filter", end: false);
         if (jumps)
         {
             // First in FORWARD: a DROP policy (Docker sets one) must not cut off connections this node DNATed to another.
@@ -141,14 +177,17 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
             sb.Append($"-A {ForwardChain} -m conntrack --ctproto {Proto(p.Protocol)} --ctorigdstport {p.Port} ")
               .Append($"--ctreplsrc {t.Destination.Address} --ctreplsrcport {t.Destination.Port} -j ACCEPT\n");
         }
+        Replace(sb, "filter", end: true);
         sb.Append("COMMIT\n");
         return sb.ToString();
     }
 
-    /// <summary>Deletes our jumps, then flushes and deletes our chains; null when nothing of ours is in <paramref name="save"/>.</summary>
-    public string? Teardown(string save)
+    /// <summary>Whether <paramref name="save"/> holds any jump or chain of ours (a killed daemon's rules).</summary>
+    public bool HasAny(string save) => Stale(save).Any();
+
+    /// <summary>Our jumps from built-in chains (as saved, without counters) and our chains, per table that has any.</summary>
+    private IEnumerable<(string Table, List<string> Jumps, List<string> Chains)> Stale(string save)
     {
-        var sb = new StringBuilder();
         foreach (var (table, lines) in Tables(save))
         {
             var chains = lines.Where(l => l.StartsWith(':')).Select(l => l[1..].Split(' ')[0]).Where(Ours).ToList();
@@ -156,10 +195,19 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
                 .Where(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.Contains($"--comment \"{comment}\"", StringComparison.Ordinal)
                     && !Ours(l.Split(' ')[1]))
                 .ToList();
-            if (chains.Count == 0 && jumps.Count == 0)
+            if (chains.Count > 0 || jumps.Count > 0)
             {
-                continue;
+                yield return (table, jumps, chains);
             }
+        }
+    }
+
+    /// <summary>Deletes our jumps, then flushes and deletes our chains; null when nothing of ours is in <paramref name="save"/>.</summary>
+    public string? Teardown(string save)
+    {
+        var sb = new StringBuilder();
+        foreach (var (table, jumps, chains) in Stale(save))
+        {
             sb.Append('*').Append(table).Append('\n');
             foreach (var j in jumps)
             {
