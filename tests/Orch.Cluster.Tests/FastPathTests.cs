@@ -122,6 +122,17 @@ public sealed class FastPathTests
         Assert.Single(Lines((await c.InNodeAsync(1, "iptables", "-t", "nat", "-S", "PREROUTING")).Stdout, ":lb\""));
         var again = await EchoAsync(c.Address(1), sent[..65536]);
         Assert.Equal(SHA256.HashData(sent[..65536]), SHA256.HashData(again));
+
+        // Killed with it attached, started again without it (--lb-fastpath off): that start removes it.
+        await c.KillAsync(1);
+        await c.StartAsync(1, "--lb-fastpath off");
+        Assert.Contains("removed the forwarding fast path left by an earlier run", c.Log(1));
+        Assert.DoesNotContain("bpf", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+        Assert.Equal("0", (await c.InNodeAsync(1, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal")).Stdout.Trim());
+        await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
+            "n1's kernel path is back, without the fast path", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+        var plain = await EchoAsync(c.Address(1), sent[..65536]);
+        Assert.Equal(SHA256.HashData(sent[..65536]), SHA256.HashData(plain));
         await c.StopAsync(1);
         Assert.DoesNotContain("bpf", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
         Assert.Equal("0", (await c.InNodeAsync(1, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal")).Stdout.Trim());

@@ -68,6 +68,17 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
         LogAdopted(string.Join(", ", still));
     }
 
+    /// <summary>Undoes what an earlier run's fast path left (its state file), if anything: a start without the fast path.</summary>
+    public async Task RemoveStaleAsync(CancellationToken ct)
+    {
+        if (File.Exists(statePath))
+        {
+            state = State.Parse(await File.ReadAllLinesAsync(statePath, ct));
+            await DetachAsync(ct);
+            LogStaleRemoved();
+        }
+    }
+
     /// <summary>Attaches the program to every IPv4 interface; false (logged) when it cannot, and the normal path serves everything.</summary>
     public async Task<bool> AttachAsync(CancellationToken ct)
     {

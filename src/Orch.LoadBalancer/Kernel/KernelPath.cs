@@ -27,6 +27,7 @@ internal sealed partial class KernelPath : IAsyncDisposable
 
     private readonly KernelRules rules;
     private readonly FastPath? fastPath;
+    private readonly FastPath? leftover;
     private bool fastPathTried;
     private readonly IIptables iptables;
     private readonly Func<KernelSnapshot> snapshot;
@@ -51,9 +52,17 @@ internal sealed partial class KernelPath : IAsyncDisposable
     public KernelPath(KernelPathOptions options, Func<KernelSnapshot> snapshot, Action<IReadOnlyDictionary<(PortProtocol, uint), KernelPort>> applied,
         Func<IPAddress, int> suspect, TimeProvider time, ILogger logger)
     {
-        if (options is { RemoteTasks: true, FastPathObject: { } obj, StateDirectory: { } dir, RunCommand: { } run, Bridge: { } bridge })
+        if (options is { StateDirectory: { } dir, RunCommand: { } run, Bridge: { } bridge })
         {
-            fastPath = new FastPath(obj, dir, bridge, run, logger);
+            var fp = new FastPath(options.FastPathObject ?? "", dir, bridge, run, logger);
+            if (options is { RemoteTasks: true, FastPathObject: not null })
+            {
+                fastPath = fp;
+            }
+            else
+            {
+                leftover = fp; // this run has none: only what an earlier run with one left is removed
+            }
         }
         rules = new KernelRules(options.ChainPrefix, options.Comment, fastPath is null ? 0 : FastPath.Mark);
         iptables = options.Iptables;
@@ -77,6 +86,10 @@ internal sealed partial class KernelPath : IAsyncDisposable
             if (fastPath is not null)
             {
                 await fastPath.AdoptAsync(ct);
+            }
+            else if (leftover is not null)
+            {
+                await leftover.RemoveStaleAsync(ct);
             }
             var save = await iptables.SaveAsync(ct);
             if (rules.HasAny(save))

@@ -105,6 +105,13 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Starts node K's orchd again on its state; returns once it answers `orch version`.</summary>
     public Task StartAsync(int k) => MustAsync("start", k);
 
+    /// <summary>Starts node K's orchd again with other extra flags, kept for its later starts (a changed service unit).</summary>
+    public Task StartAsync(int k, string orchdArgs)
+    {
+        env[$"ORCH_CLUSTER_ORCHD_ARGS_{k}"] = orchdArgs;
+        return MustAsync("start", k);
+    }
+
     /// <summary>Takes node K's link down: a real partition, its orchd keeps running.</summary>
     public Task CutAsync(int k) => MustAsync("cut", k);
 
