@@ -54,28 +54,19 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
         var stale = adopt is null ? [] : Stale(adopt).ToDictionary(t => t.Table, t => (t.Jumps, t.Chains));
         jumps |= adopt is not null;
         var declared = new HashSet<string>(StringComparer.Ordinal);
-        void Replace(StringBuilder sb, string table, bool end)
+        // The adopted run's jumps go first (each table's new ones follow), its chains that this run does not declare last.
+        void DeleteStaleJumps(StringBuilder sb, string table)
         {
-            if (!stale.TryGetValue(table, out var s))
+            foreach (var j in stale.TryGetValue(table, out var s) ? s.Jumps : [])
             {
-                return;
+                sb.Append("-D ").Append(j["-A ".Length..]).Append('\n');
             }
-            if (!end)
-            {
-                foreach (var j in s.Jumps)
-                {
-                    sb.Append("-D ").Append(j["-A ".Length..]).Append('\n');
-                }
-                return;
-            }
-            foreach (var c in s.Chains.Where(c => !declared.Contains(c)))
-            {
-                sb.Append("-F ").Append(c).Append('\n');
-            }
-            foreach (var c in s.Chains.Where(c => !declared.Contains(c)))
-            {
-                sb.Append("-X ").Append(c).Append('\n');
-            }
+        }
+        void DeleteStaleChains(StringBuilder sb, string table)
+        {
+            var chains = stale.TryGetValue(table, out var s) ? s.Chains.Where(c => !declared.Contains(c)).ToList() : [];
+            chains.ForEach(c => sb.Append("-F ").Append(c).Append('\n'));
+            chains.ForEach(c => sb.Append("-X ").Append(c).Append('\n'));
         }
         var live = desired.Values.Where(p => p.Targets.Count > 0).OrderBy(p => p.Protocol).ThenBy(p => p.Port).ToList();
         var changed = live.Where(p => !applied.TryGetValue((p.Protocol, p.Port), out var old) || !old.SameRules(p)).ToList();
@@ -88,7 +79,7 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
             sb.Append(':').Append(chain).Append(" - [0:0]\n");
             declared.Add(chain);
         }
-        Replace(sb, "nat", end: false);
+        DeleteStaleJumps(sb, "nat");
         if (jumps)
         {
             // Addressed to this node (any local address but loopback: 127.0.0.0/8 stays with the listener).
@@ -130,11 +121,11 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
             sb.Append("-F ").Append(PortChain(p.Protocol, p.Port)).Append('\n');
             sb.Append("-X ").Append(PortChain(p.Protocol, p.Port)).Append('\n');
         }
-        Replace(sb, "nat", end: true);
+        DeleteStaleChains(sb, "nat");
         sb.Append("COMMIT\n*mangle\n");
         sb.Append(':').Append(AccountChain).Append(" - [0:0]\n");
         declared.Add(AccountChain);
-        Replace(sb, "mangle", end: false);
+        DeleteStaleJumps(sb, "mangle");
         if (jumps)
         {
             // Only DNATed connections can be ours; PREROUTING sees both directions of forwarded traffic and the
@@ -162,11 +153,11 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
                 }
             }
         }
-        Replace(sb, "mangle", end: true);
+        DeleteStaleChains(sb, "mangle");
         sb.Append("COMMIT\n*filter\n");
         sb.Append(':').Append(ForwardChain).Append(" - [0:0]\n");
         declared.Add(ForwardChain);
-        Replace(sb, "filter", end: false);
+        DeleteStaleJumps(sb, "filter");
         if (jumps)
         {
             // First in FORWARD: a DROP policy (Docker sets one) must not cut off connections this node DNATed to another.
@@ -177,7 +168,7 @@ internal sealed partial class KernelRules(string prefix, string comment, uint fa
             sb.Append($"-A {ForwardChain} -m conntrack --ctproto {Proto(p.Protocol)} --ctorigdstport {p.Port} ")
               .Append($"--ctreplsrc {t.Destination.Address} --ctreplsrcport {t.Destination.Port} -j ACCEPT\n");
         }
-        Replace(sb, "filter", end: true);
+        DeleteStaleChains(sb, "filter");
         sb.Append("COMMIT\n");
         return sb.ToString();
     }
