@@ -126,6 +126,9 @@ struct fwd_count {
 };
 
 // Per CPU: a packet adds to its CPU's copy without an atomic operation or a shared cache line; orchd sums them.
+// Pinned by name (tc/globals/orch_lb_fwd), and a pin can outlive orchd (orchd in the host's mount namespace): tc
+// then reuses it for the next program, and refuses to load one whose map differs. So the name is the layout's
+// version: change fwd_key or fwd_count, change the name too (and FastPath.MapPin, and remove the old pin at start).
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 16384);
