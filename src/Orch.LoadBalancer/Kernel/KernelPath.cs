@@ -15,7 +15,8 @@ internal sealed record KernelSnapshot(IReadOnlyDictionary<(PortProtocol, uint), 
 /// Keeps the kernel's rules equal to the balancer's plan: one background loop, woken by every table or
 /// local-task change, applies the difference in one `iptables-restore --noflush` transaction (after one
 /// `iptables-save -c`, whose counters of the rules about to be replaced are folded into their backends).
-/// Starts by removing what a killed daemon of the same prefix left; disposing removes everything.
+/// Starts by taking over what a killed daemon of the same prefix left (replaced by the first sync, so that the
+/// connections it forwarded go on); disposing removes every rule (the fast path stays while it carries connections).
 /// A failed transaction tears the rules down (user space then serves every connection) and is retried
 /// with the next change or after <see cref="RetryAfter"/>.
 /// While remote nodes have rules, a second loop (<see cref="SynWatchLoop"/>) watches them for nodes that leave new
