@@ -50,7 +50,7 @@ public sealed class ConntrackTests
             m[20..]);
     }
     [Fact]
-    public void OpenConnections_CountsTheFastPathsEntriesThatHaveNotClosed()
+    public void CountMarked_CountsTheFastPathsEntriesThatHaveNotClosed()
     {
         const string table = """
             ipv4     2 tcp      6 431999 SYN_RECV src=10.199.3.254 dst=10.199.3.1 sport=40001 dport=8080 src=10.199.3.3 dst=10.199.3.1 sport=31001 dport=40001 [ASSURED] mark=16777216 zone=0 use=2
@@ -61,6 +61,6 @@ public sealed class ConntrackTests
             """;
 
         // Open, half-closed (client FIN), closed (not counted), a local task's (no fast path mark), someone else's mark bit.
-        Assert.Equal(2, FastPath.OpenConnections(table.Split('\n')));
+        Assert.Equal(2, Conntrack.CountMarked(table.Split('\n'), FastPath.Mark, unless: FastPath.ClosedMark));
     }
 }

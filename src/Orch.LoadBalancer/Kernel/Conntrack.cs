@@ -13,7 +13,8 @@ internal readonly record struct ConnTuple(IPAddress Source, IPAddress Destinatio
 /// connection keeps its conntrack entry, and with it its destination, for every retransmission of its SYN:
 /// while the entry lives, the client's retries go to the same dead node. Deleting the entry (after the node
 /// left the kernel's rules) lets the next retransmission through the nat table again, to a live task.
-/// Listing reads /proc/net/nf_conntrack of the network namespace (only when a node is found unresponsive);
+/// Listing reads /proc/net/nf_conntrack of the network namespace (only when a node is found unresponsive, and at
+/// stop to count the fast path's open connections);
 /// deleting sends IPCTNL_MSG_CT_DELETE with the original tuple over NETLINK_NETFILTER.
 /// </summary>
 internal static partial class Conntrack
@@ -50,6 +51,28 @@ internal static partial class Conntrack
             }
         }
         return result;
+    }
+
+    /// <summary>How many entries of /proc/net/nf_conntrack text carry every bit of <paramref name="mark"/> in their mark and none of <paramref name="unless"/>.</summary>
+    public static int CountMarked(IEnumerable<string> lines, uint mark, uint unless)
+    {
+        var count = 0;
+        foreach (var line in lines)
+        {
+            var at = line.IndexOf(" mark=", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+            var value = line.AsSpan(at + " mark=".Length);
+            var end = value.IndexOf(' ');
+            if (uint.TryParse(end < 0 ? value : value[..end], System.Globalization.CultureInfo.InvariantCulture, out var m)
+                && (m & mark) == mark && (m & unless) == 0)
+            {
+                count++;
+            }
+        }
+        return count;
     }
 
     private static string Value(string word) => word[(word.IndexOf('=') + 1)..];

@@ -137,7 +137,7 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
         int open;
         try
         {
-            open = OpenConnections(File.ReadLines(Conntrack.ProcPath));
+            open = Conntrack.CountMarked(File.ReadLines(Conntrack.ProcPath), Mark, unless: ClosedMark);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -154,27 +154,6 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
 
     /// <summary>The connection mark bit the program sets once a connection it carries has closed (RST, or the last ACK after both FINs).</summary>
     public const uint ClosedMark = 0x08000000;
-
-    /// <summary>How many entries of /proc/net/nf_conntrack text are connections the program carries that have not closed.</summary>
-    public static int OpenConnections(IEnumerable<string> lines)
-    {
-        var open = 0;
-        foreach (var line in lines)
-        {
-            var at = line.IndexOf(" mark=", StringComparison.Ordinal);
-            if (at < 0)
-            {
-                continue;
-            }
-            var end = line.IndexOf(' ', at + 6);
-            if (uint.TryParse(end < 0 ? line.AsSpan(at + 6) : line.AsSpan(at + 6, end - at - 6), System.Globalization.CultureInfo.InvariantCulture, out var mark)
-                && (mark & Mark) != 0 && (mark & ClosedMark) == 0)
-            {
-                open++;
-            }
-        }
-        return open;
-    }
 
     /// <summary>Removes the filters, the qdiscs it created and the pinned map, and puts the sysctl back.</summary>
     public async Task DetachAsync(CancellationToken ct)
