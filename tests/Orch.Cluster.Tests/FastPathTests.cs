@@ -181,6 +181,73 @@ public sealed class FastPathTests
         Assert.True(first != second, $"both connections from port {localPort} reached {first}");
     }
 
+    /// <summary>
+    /// An upgrade that changes the counter map: n1's mount namespace still holds the map an earlier build pinned with
+    /// another layout (as it would when orchd runs in the host's, where pins outlive it). tc refuses to load this build's
+    /// program against it; orchd removes that pin, loads again, and the fast path carries and counts as before.
+    /// </summary>
+    [Fact]
+    public async Task AnEarlierBuildsPinnedCounterMap_OfAnotherLayout_IsReplaced_AndTheFastPathAttaches()
+    {
+        await using var c = await TestCluster.UpAsync(2);
+        await Services.ImportBusyboxAsync(c);
+        var dir = Directory.CreateTempSubdirectory("orch-oldpin-");
+        try
+        {
+            // An earlier build's program: a counter map of the same name, keyed and sized otherwise.
+            var source = Path.Combine(dir.FullName, "old.c");
+            await File.WriteAllTextAsync(source, """
+                #include <linux/bpf.h>
+                #include <linux/pkt_cls.h>
+                #include <bpf/bpf_helpers.h>
+                struct {
+                    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+                    __uint(max_entries, 64);
+                    __type(key, __u32);
+                    __type(value, __u64);
+                    __uint(pinning, LIBBPF_PIN_BY_NAME);
+                } orch_lb_fwd SEC(".maps");
+                SEC("tc") int old(struct __sk_buff *skb) { __u32 k = 0; bpf_map_lookup_elem(&orch_lb_fwd, &k); return TC_ACT_OK; }
+                char LICENSE[] SEC("license") = "GPL";
+                """);
+            var multiarch = (await Must("gcc", "-print-multiarch")).Trim();
+            var obj = Path.Combine(dir.FullName, "old.o");
+            await Must("clang", "-O2", "-g", "-target", "bpf", $"-I/usr/include/{multiarch}", "-c", source, "-o", obj);
+            // Loaded once by tc in orchd's own mount and network namespace (on a veth pair made for it), which pins the map.
+            var pid = (await c.ScriptAsync("pid", "1")).Stdout.Trim();
+            Assert.True(int.TryParse(pid, out _), $"n1's orchd pid: '{pid}'");
+            await Must("nsenter", "-t", pid, "-m", "-n", "sh", "-ec",
+                $"ip link add orchold0 type veth peer name orchold1; tc qdisc add dev orchold0 clsact; " +
+                $"tc filter add dev orchold0 ingress bpf da obj {obj} sec tc; ip link del orchold0; test -e /sys/fs/bpf/tc/globals/orch_lb_fwd");
+
+            await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "echo", "--replicas", "1", "--constraint", "node.hostname==n2",
+                "-p", $"{Port}:{Port}", "busybox", .. Echo]);
+            await Services.RunningAsync(c, 1, "echo", 1);
+            await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
+                "n1's kernel path has a rule for the task on n2", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+            Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+            Assert.Contains("the pinned counter map of the forwarding fast path does not fit this build's program", c.Log(1));
+            Assert.DoesNotContain("no forwarding fast path", c.Log(1));
+
+            var sent = RandomNumberGenerator.GetBytes(1 << 20);
+            var echoed = await EchoAsync(c.Address(1), sent);
+            Assert.Equal(SHA256.HashData(sent), SHA256.HashData(echoed));
+            var forwarded = (await BackendsAsync(c, 1)).Single().GetProperty("ForwardedPackets").GetInt64();
+            Assert.True(forwarded > 20, $"the fast path carried (and its new map counted) {forwarded} packets of a 1 MiB echo");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        static async Task<string> Must(string file, params string[] args)
+        {
+            var r = await ProcessRunner.RunAsync(file, args, TimeSpan.FromSeconds(60));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return r.Stdout;
+        }
+    }
+
     /// <summary>Packets node K's IP stack forwarded (Ip ForwDatagrams of its network namespace).</summary>
     private static async Task<long> ForwardedByStackAsync(TestCluster c, int k)
     {

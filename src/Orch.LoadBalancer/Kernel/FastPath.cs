@@ -112,7 +112,7 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
                 {
                     // Already there (another program's, or ours from before): ours is only the filter then.
                 }
-                await run("tc", ["filter", "replace", "dev", dev, "ingress", "pref", Pref, "handle", "1", "bpf", "da", "obj", objectPath, "sec", "tc"], ct);
+                await ReplaceFilterAsync(dev, ct);
             }
             Attached = true;
             LogAttached(string.Join(", ", state.Filters));
@@ -123,6 +123,28 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
             LogUnavailable(e.Message);
             await DetachAsync(ct);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Puts this build's program on DEV (in place of the one there, if any). tc reuses the counter map pinned at
+    /// <see cref="MapPin"/> and refuses a program whose map differs from it (libbpf: "couldn't reuse pinned map"): a pin
+    /// that outlived an earlier build's orchd with another layout (orchd in the host's mount namespace). Then that pin
+    /// is removed and the load tried once more; a program still attached keeps its own map until it is replaced, so
+    /// the connections it carries go on, and only the counts it kept are lost.
+    /// </summary>
+    private async Task ReplaceFilterAsync(string dev, CancellationToken ct)
+    {
+        string[] args = ["filter", "replace", "dev", dev, "ingress", "pref", Pref, "handle", "1", "bpf", "da", "obj", objectPath, "sec", "tc"];
+        try
+        {
+            await run("tc", args, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && File.Exists(MapPin))
+        {
+            File.Delete(MapPin);
+            LogPinReplaced(e.Message.ReplaceLineEndings(" "));
+            await run("tc", args, ct);
         }
     }
 
@@ -262,6 +284,9 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: forwarding fast path kept at exit: it carries {Open} open connection(s); the next start takes it over")]
     private partial void LogKept(int open);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "load balancer: the pinned counter map of the forwarding fast path does not fit this build's program (an earlier build's): removed, its counts start again; tc said: {Reason}")]
+    private partial void LogPinReplaced(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "load balancer: kept the forwarding fast path of an earlier run on {Interfaces}: the connections it carries keep their path")]
     private partial void LogAdopted(string interfaces);

@@ -127,8 +127,8 @@ struct fwd_count {
 
 // Per CPU: a packet adds to its CPU's copy without an atomic operation or a shared cache line; orchd sums them.
 // Pinned by name (tc/globals/orch_lb_fwd), and a pin can outlive orchd (orchd in the host's mount namespace): tc
-// then reuses it for the next program, and refuses to load one whose map differs. So the name is the layout's
-// version: change fwd_key or fwd_count, change the name too (and FastPath.MapPin, and remove the old pin at start).
+// then reuses it for the next program, and refuses to load one whose map differs (another fwd_key, fwd_count or
+// max_entries: an upgrade). FastPath removes such a pin and loads again; the counts in it are lost, nothing else.
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 16384);
