@@ -13,6 +13,7 @@ namespace Orch.Cluster.Tests;
 public sealed class LoadBalancerTests
 {
     private const int Port = 8080;
+    private const int MetricsPort = 9323;
 
     // Serves its own hostname; exits at once on SIGTERM (busybox httpd as PID 1 would ignore it).
     private static string[] Hostname(string extra = "") =>
@@ -21,7 +22,9 @@ public sealed class LoadBalancerTests
     [Fact]
     public async Task ThirtyConnections_ReachEachOfThreeTasksTenTimes_ThroughEveryNode()
     {
-        await using var c = await TestCluster.UpAsync(3, managers: 3);
+        // Every node serves its counters to Prometheus too (orchd --metrics-addr, in the node's own network namespace).
+        await using var c = await TestCluster.UpAsync(3, managers: 3,
+            orchdArgs: Enumerable.Range(1, 3).ToDictionary(k => k, _ => $"--metrics-addr 0.0.0.0:{MetricsPort}"));
         await Services.ImportBusyboxAsync(c);
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "web", "--replicas", "3", "-p", $"{Port}:{Port}", "busybox", .. Hostname()]);
 
@@ -40,6 +43,12 @@ public sealed class LoadBalancerTests
             var backends = await BackendsAsync(c, k, "web");
             Assert.All(backends, b => Assert.Equal(10, b.GetProperty("Connections").GetInt32()));
             Assert.All(backends, b => Assert.Equal(10, b.GetProperty("KernelConnections").GetInt32()));
+            // And so does its /metrics: one series per task of web, each 10.
+            var metrics = await Web.GetAsync(c.Address(k), MetricsPort, path: "/metrics");
+            var series = metrics.Split('\n').Where(l => l.StartsWith("orch_lb_backend_connections_total{service=\"web\",", StringComparison.Ordinal)).ToList();
+            Assert.True(series.Count == 3 && series.All(l => l.EndsWith("} 10", StringComparison.Ordinal))
+                && backends.All(b => series.Any(l => l.Contains($"task_id=\"{b.GetProperty("TaskID").GetString()}\"", StringComparison.Ordinal))),
+                $"n{k}'s /metrics:\n{string.Join('\n', series)}");
         }
     }
 
