@@ -10,9 +10,10 @@
 #                  ORCH_LB_REMOTE=proxy the nodes run `orchd --lb-remote proxy` and the hop is the user-space
 #                  splice proxy instead)
 #   hop            client → a plain IP router (a netns of its own on the switch: no conntrack, no iptables) → n1's
-#                  address 198.51.100.1:EPHEMERAL (TEST-NET-3, on n1 only for the bench; n1 answers through the router)
-#                  → task: what one more hop through a forwarding node costs here by itself, the floor of any routing
-#                  mesh that reaches a task on another node (reported, no goal; switch netns layout only)
+#                  address 198.51.100.1:EPHEMERAL (TEST-NET-3, on n1 only for the bench) → task, and the answers back
+#                  through the router too: what one more hop through a forwarding node costs here by itself, both
+#                  ways as with the mesh's masquerade, the floor of any routing mesh that reaches a task on another
+#                  node without keeping the client's address (reported, no goal; switch netns layout only)
 # wrk runs in the switch's netns (ORCH_BENCH_SWITCH, see below).
 # for keep-alive requests and a new connection per request (wrk -t2 -c10, as the Docker anchor in
 # ../shared/anchors/docker-swarm.md), plus p99 latency at moderate load (wrk -t1 -c2), in ROUNDS interleaved
@@ -40,7 +41,7 @@ export ORCH_CLUSTER_SWITCH="${ORCH_BENCH_SWITCH:-netns}"
 export ORCH_CLUSTER_ORCHD_ARGS="--lb-remote ${ORCH_LB_REMOTE:-kernel} --lb-fastpath ${ORCH_LB_FASTPATH:-on}"
 cluster="$ROOT/deploy/cluster.sh"
 work="$(mktemp -d /tmp/orch-bench-lb-XXXXXX)"
-hop_ns="$ORCH_CLUSTER_NAME-hop" hop_addr=198.51.100.1
+hop_ns="$ORCH_CLUSTER_NAME-hop" hop_addr=198.51.100.1 hop_client="$ORCH_CLUSTER_NET.249"
 cleanup() {
     ip netns del "$hop_ns" 2>/dev/null || true
     "$cluster" down >/dev/null 2>&1 || true
@@ -119,9 +120,14 @@ if [[ $ORCH_CLUSTER_SWITCH == netns ]]; then
     ip netns exec "$hop_ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
     ip -n "$hop_ns" route add "$hop_addr" via "$node"
     ip -n "$n1ns" addr add "$hop_addr/32" dev eth0
-    ip -n "$n1ns" rule add from "$hop_addr" lookup 250 pref 250
+    # Both directions through the router, as through a forwarding node that masquerades: the client speaks to the hop
+    # address from an address of its own (the route's src), and n1 sends everything for that address back through the
+    # router (its answers are routed before conntrack puts the hop address back as their source, so a rule on the
+    # source would miss them and they would skip the router: half a hop).
+    ip -n "$sw" addr add "$hop_client/32" dev "${ORCH_CLUSTER_NAME}0"
+    ip -n "$n1ns" rule add to "$hop_client" lookup 250 pref 250
     ip -n "$n1ns" route add default via "$ORCH_CLUSTER_NET.250" table 250
-    ip -n "$sw" route add "$hop_addr" via "$ORCH_CLUSTER_NET.250"
+    ip -n "$sw" route add "$hop_addr" via "$ORCH_CLUSTER_NET.250" src "$hop_client"
     client curl -fsS -m 2 "${url[hop]}" >/dev/null || { echo "loadbalancer: the hop path does not answer" >&2; exit 1; }
     paths+=(hop)
 fi
