@@ -31,12 +31,7 @@ public sealed class FastPathTests
     {
         await using var c = await TestCluster.UpAsync(2);
         await Services.ImportBusyboxAsync(c);
-        await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "echo", "--replicas", "1", "--constraint", "node.hostname==n2",
-            "-p", $"{Port}:{Port}", "busybox", .. Echo]);
-        await Services.RunningAsync(c, 1, "echo", 1);
-        await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
-            "n1's kernel path has a rule for the task on n2", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
-        Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+        await EchoOnN2ThroughN1sFastPathAsync(c);
         Assert.Equal("1", (await c.InNodeAsync(1, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal")).Stdout.Trim());
 
         var sent = RandomNumberGenerator.GetBytes(Size);
@@ -220,12 +215,7 @@ public sealed class FastPathTests
                 $"ip link add orchold0 type veth peer name orchold1; tc qdisc add dev orchold0 clsact; " +
                 $"tc filter add dev orchold0 ingress bpf da obj {obj} sec tc; ip link del orchold0; test -e /sys/fs/bpf/tc/globals/orch_lb_fwd");
 
-            await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "echo", "--replicas", "1", "--constraint", "node.hostname==n2",
-                "-p", $"{Port}:{Port}", "busybox", .. Echo]);
-            await Services.RunningAsync(c, 1, "echo", 1);
-            await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
-                "n1's kernel path has a rule for the task on n2", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
-            Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+            await EchoOnN2ThroughN1sFastPathAsync(c);
             Assert.Contains("the pinned counter map of the forwarding fast path does not fit this build's program", c.Log(1));
             Assert.DoesNotContain("no forwarding fast path", c.Log(1));
 
@@ -246,6 +236,17 @@ public sealed class FastPathTests
             Assert.True(r.ExitCode == 0, r.ToString());
             return r.Stdout;
         }
+    }
+
+    /// <summary>The echo service's one task on n2, n1's kernel path DNATing to it and n1's fast path attached.</summary>
+    private static async Task EchoOnN2ThroughN1sFastPathAsync(TestCluster c)
+    {
+        await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "echo", "--replicas", "1", "--constraint", "node.hostname==n2",
+            "-p", $"{Port}:{Port}", "busybox", .. Echo]);
+        await Services.RunningAsync(c, 1, "echo", 1);
+        await Eventually.MatchAsync(() => BackendsAsync(c, 1), bs => bs.Count == 1 && bs[0].GetProperty("KernelPath").GetBoolean(),
+            "n1's kernel path has a rule for the task on n2", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(500));
+        Assert.Contains("pref 28530", (await c.InNodeAsync(1, "tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
     }
 
     /// <summary>Packets node K's IP stack forwarded (Ip ForwDatagrams of its network namespace).</summary>

@@ -57,14 +57,18 @@ public sealed class LoadBalancerTests
     {
         await using var c = await TestCluster.UpAsync(3);
         await Services.ImportBusyboxAsync(c);
+        // app:v1 and app:v2 answer their version (built on n1 only: the other nodes get them from the manager).
+        await Services.BuildAppAsync(c, 1, "v1");
+        await Services.BuildAppAsync(c, 1, "v2");
         await Swarm.MustAsync(c, 1, ["service", "create", "--detach", "--name", "web", "--replicas", "3", "-p", $"{Port}:{Port}",
-            "--update-parallelism", "1", "busybox", .. Hostname()]);
+            "--update-parallelism", "1", "app:v1"]);
         await Services.RunningAsync(c, 1, "web", 3);
         await ServesAsync(c, 3);
 
         await using (var load = new HttpLoad([c.Address(1), c.Address(2), c.Address(3)], Port))
         {
-            await LongAsync(c, "service", "update", "--env-add", "V=2", "web");
+            await LongAsync(c, "service", "update", "--image", "app:v2", "web");
+            Assert.True(await Web.AllServeAsync(c, "v2"), "after the update every node's published port answers v2");
             var afterUpdate = load.Results.Count;
             await LongAsync(c, "service", "scale", "web=5");
             await LongAsync(c, "service", "scale", "web=2");

@@ -19,7 +19,7 @@ public sealed class ServiceImageTests
     {
         await using var c = await TestCluster.UpAsync(3);
         await BusyboxAsync(c, 1);
-        var v1 = await BuildAppAsync(c, 1, "v1");
+        var v1 = await Services.BuildAppAsync(c, 1, "v1");
         // The point: nodes 2 and 3 have neither the app nor its base image.
         Assert.NotEqual(0, (await c.OrchAsync(2, "image", "inspect", "busybox")).ExitCode);
         Assert.NotEqual(0, (await c.OrchAsync(3, "image", "inspect", "app:v1")).ExitCode);
@@ -37,7 +37,7 @@ public sealed class ServiceImageTests
         }
         Assert.Equal("app:v1@" + v1, await ServiceImageAsync(c, "app"));
 
-        var v2 = await BuildAppAsync(c, 1, "v2");
+        var v2 = await Services.BuildAppAsync(c, 1, "v2");
         Assert.NotEqual(v1, v2);
         var update = await c.OrchAsync(1, Converge, "service", "update", "--image", "app:v2", "app");
         Assert.True(update.ExitCode == 0, $"{update}\n{c.Logs()}");
@@ -52,7 +52,7 @@ public sealed class ServiceImageTests
     {
         await using var c = await TestCluster.UpAsync(4, managers: 3);
         await BusyboxAsync(c, 1);
-        var v1 = await BuildAppAsync(c, 1, "v1");
+        var v1 = await Services.BuildAppAsync(c, 1, "v1");
         await Swarm.MustAsync(c, 1, "service", "create", "--detach", "--name", "app", "--constraint", "node.hostname==n1", "-p", "8080:8080", "app:v1");
         await RunningNodesAsync(c, "app", 1);
         // Managers 2 and 3 run no task of it, yet each keeps a copy in its own store.
@@ -101,28 +101,6 @@ public sealed class ServiceImageTests
         var r = await ProcessRunner.RunAsync(Path.Combine(Binaries.RepoRoot, "deploy", "images", "busybox.sh"), ["busybox:latest"],
             TimeSpan.FromSeconds(60), env: new Dictionary<string, string> { ["ORCH_HOST"] = "unix://" + c.Socket(k), ["ORCH"] = Binaries.Orch });
         Assert.True(r.ExitCode == 0, r.ToString());
-    }
-
-    /// <summary>`orch build -t app:VERSION` on node K of a web image that answers VERSION; returns its manifest digest.</summary>
-    private static async Task<string> BuildAppAsync(TestCluster c, int k, string version)
-    {
-        var dir = Directory.CreateTempSubdirectory("orch-app-").FullName;
-        try
-        {
-            await File.WriteAllTextAsync(Path.Combine(dir, "index.html"), version + "\n");
-            // httpd as PID 1 would ignore SIGTERM: trap it so that a rolling update does not wait the whole grace period.
-            await File.WriteAllTextAsync(Path.Combine(dir, "Dockerfile"),
-                "FROM busybox\nCOPY index.html /srv/index.html\nCMD [\"sh\", \"-c\", \"trap 'exit 0' TERM; httpd -f -p 8080 -h /srv & wait\"]\n");
-            var build = await c.OrchAsync(k, TimeSpan.FromMinutes(2), "build", "-t", "app:" + version, dir);
-            Assert.True(build.ExitCode == 0, build.ToString());
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        var inspect = await Swarm.MustAsync(c, k, "image", "inspect", "app:" + version);
-        using var doc = JsonDocument.Parse(inspect.Stdout);
-        return doc.RootElement[0].GetProperty("Manifest").GetProperty("Digest").GetString()!;
     }
 
     private static async Task<string> ServiceImageAsync(TestCluster c, string service)

@@ -30,6 +30,28 @@ internal static class Services
         }
     }
 
+    /// <summary>`orch build -t app:VERSION` on node K of a web image that answers VERSION; returns its manifest digest.</summary>
+    public static async Task<string> BuildAppAsync(TestCluster c, int k, string version)
+    {
+        var dir = Directory.CreateTempSubdirectory("orch-app-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "index.html"), version + "\n");
+            // httpd as PID 1 would ignore SIGTERM: trap it so that a rolling update does not wait the whole grace period.
+            await File.WriteAllTextAsync(Path.Combine(dir, "Dockerfile"),
+                "FROM busybox\nCOPY index.html /srv/index.html\nCMD [\"sh\", \"-c\", \"trap 'exit 0' TERM; httpd -f -p 8080 -h /srv & wait\"]\n");
+            var build = await c.OrchAsync(k, TimeSpan.FromMinutes(2), "build", "-t", "app:" + version, dir);
+            Assert.True(build.ExitCode == 0, build.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        var inspect = await Swarm.MustAsync(c, k, "image", "inspect", "app:" + version);
+        using var doc = JsonDocument.Parse(inspect.Stdout);
+        return doc.RootElement[0].GetProperty("Manifest").GetProperty("Digest").GetString()!;
+    }
+
     public static async Task<List<TaskRow>> PsAsync(TestCluster c, int k, string service)
     {
         var r = await c.OrchAsync(k, "service", "ps", "--no-trunc", service);
