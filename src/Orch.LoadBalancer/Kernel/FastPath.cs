@@ -140,7 +140,8 @@ internal sealed partial class FastPath(string objectPath, string stateDirectory,
         {
             await run("tc", args, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException && File.Exists(MapPin))
+        catch (Exception e) when (e is not OperationCanceledException && File.Exists(MapPin)
+            && e.Message.Contains("pinned", StringComparison.OrdinalIgnoreCase)) // libbpf's "…reuse pinned map…", iproute2's "…pinned file differ"
         {
             File.Delete(MapPin);
             LogPinReplaced(e.Message.ReplaceLineEndings(" "));
